@@ -1,0 +1,120 @@
+using System.Runtime.InteropServices;
+using OpenCvSharp;
+
+namespace InferenceServer.Core.Imaging;
+
+/// <summary>
+/// Turns encoded bytes or raw pixel buffers into an owned 8-bit BGR <see cref="Mat"/>.
+/// Every failure is an <see cref="ImageDecodeException"/>; nothing else escapes.
+/// </summary>
+internal static class ImageDecoder
+{
+    public static Mat Decode(ReadOnlySpan<byte> encoded, ImageLimits limits)
+    {
+        var header = ImageHeaderReader.Read(encoded);
+        CheckPixels(header.Width, header.Height, limits);
+        if (!header.IsComplete)
+        {
+            throw ImageHeaderReader.Truncated(header.Format.ToString().ToUpperInvariant());
+        }
+
+        Mat mat;
+        try
+        {
+            mat = Cv2.ImDecode(encoded, ImreadModes.Color);
+        }
+        catch (OpenCVException ex)
+        {
+            throw new ImageDecodeException(ImageErrorKind.Corrupt, $"Corrupt {header.Format} image: {ex.Message}");
+        }
+
+        if (mat.Empty() || mat.Width != header.Width || mat.Height != header.Height)
+        {
+            mat.Dispose();
+            throw new ImageDecodeException(ImageErrorKind.Corrupt, $"Corrupt {header.Format} image: the decoder could not read its pixels.");
+        }
+
+        return mat;
+    }
+
+    /// <summary>Copies a raw frame into a new BGR <see cref="Mat"/>; <paramref name="stride"/> 0 means tightly packed.</summary>
+    public static unsafe Mat FromRaw(ReadOnlySpan<byte> pixels, PixelFormat format, int width, int height, int stride, ImageLimits limits)
+    {
+        if (width <= 0 || height <= 0)
+        {
+            throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"Raw frame size must be positive (got {width}x{height}).");
+        }
+
+        CheckPixels(width, height, limits);
+        int bytesPerPixel = format switch
+        {
+            PixelFormat.Bgr24 or PixelFormat.Rgb24 => 3,
+            PixelFormat.Gray8 or PixelFormat.Nv12 => 1,
+            _ => throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"Unknown pixel format {format}."),
+        };
+
+        long minStride = (long)width * bytesPerPixel;
+        if (stride == 0)
+        {
+            stride = (int)minStride;
+        }
+
+        if (stride < minStride)
+        {
+            throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"Stride {stride} is smaller than one row of {format} ({minStride} bytes).");
+        }
+
+        long rows = height;
+        if (format == PixelFormat.Nv12)
+        {
+            if ((width & 1) != 0 || (height & 1) != 0)
+            {
+                throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"NV12 needs even width and height (got {width}x{height}).");
+            }
+
+            rows = height + (height / 2);
+        }
+
+        // The last row need not be padded to the full stride.
+        long needed = ((rows - 1) * stride) + minStride;
+        if (pixels.Length < needed)
+        {
+            throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"Raw {format} {width}x{height} (stride {stride}) needs {needed} bytes, got {pixels.Length}.");
+        }
+
+        fixed (byte* p = &MemoryMarshal.GetReference(pixels))
+        {
+            var type = format is PixelFormat.Bgr24 or PixelFormat.Rgb24 ? MatType.CV_8UC3 : MatType.CV_8UC1;
+            using var view = Mat.FromPixelData((int)rows, width, type, (IntPtr)p, stride);
+            var bgr = new Mat();
+            switch (format)
+            {
+                case PixelFormat.Bgr24:
+                    view.CopyTo(bgr);
+                    break;
+                case PixelFormat.Rgb24:
+                    Cv2.CvtColor(view, bgr, ColorConversionCodes.RGB2BGR);
+                    break;
+                case PixelFormat.Gray8:
+                    Cv2.CvtColor(view, bgr, ColorConversionCodes.GRAY2BGR);
+                    break;
+                default:
+                    Cv2.CvtColor(view, bgr, ColorConversionCodes.YUV2BGR_NV12);
+                    break;
+            }
+
+            return bgr;
+        }
+    }
+
+    private static void CheckPixels(int width, int height, ImageLimits limits)
+    {
+        long pixels = (long)width * height;
+        if (pixels > limits.MaxPixels)
+        {
+            throw new ImageDecodeException(
+                ImageErrorKind.TooLarge,
+                $"Image of {width}x{height} ({pixels} pixels) exceeds the limit of {limits.MaxPixels} pixels.");
+        }
+    }
+}

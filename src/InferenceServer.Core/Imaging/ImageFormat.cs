@@ -1,0 +1,9 @@
+namespace InferenceServer.Core.Imaging;
+
+internal enum ImageFormat
+{
+    Jpeg,
+    Png,
+    Bmp,
+    WebP,
+}

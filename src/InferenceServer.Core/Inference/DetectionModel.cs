@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using InferenceServer.Core.Detection;
+using InferenceServer.Core.Imaging;
+using OpenCvSharp;
+
+namespace InferenceServer.Core.Inference;
+
+/// <summary>A loaded, warmed-up detection model: its instances, input convention, decoder and labels.</summary>
+internal sealed class DetectionModel : IDisposable
+{
+    private readonly InstancePool _pool;
+
+    public DetectionModel(
+        string name,
+        string version,
+        ModelSignature signature,
+        ExecutionProvider provider,
+        IReadOnlyList<string> labels,
+        PreprocessSpec preprocess,
+        Postprocessor postprocessor,
+        PostprocessOptions defaults,
+        InstancePool pool)
+    {
+        Name = name;
+        Version = version;
+        Signature = signature;
+        Provider = provider;
+        Labels = labels;
+        Preprocess = preprocess;
+        Postprocessor = postprocessor;
+        Defaults = defaults;
+        _pool = pool;
+    }
+
+    public string Name { get; }
+
+    public string Version { get; }
+
+    public ModelSignature Signature { get; }
+
+    public ExecutionProvider Provider { get; }
+
+    public IReadOnlyList<string> Labels { get; }
+
+    public PreprocessSpec Preprocess { get; }
+
+    public Postprocessor Postprocessor { get; }
+
+    /// <summary>Thresholds from the manifest, used when a request does not override them.</summary>
+    public PostprocessOptions Defaults { get; }
+
+    public InstancePool Instances => _pool;
+
+    public string Label(int classId) =>
+        (uint)classId < (uint)Labels.Count ? Labels[classId] : $"class{classId}";
+
+    /// <summary>Runs one frame on the first free instance, unbatched.</summary>
+    public async Task<DetectionResult> DetectAsync(Mat bgr, PostprocessOptions options, double decodeMs, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var instance = await _pool.RentAsync(cancellationToken).ConfigureAwait(false);
+        long rented = Stopwatch.GetTimestamp();
+        try
+        {
+            var transform = TensorPacker.Pack(bgr, Preprocess, Signature.InputWidth, Signature.InputHeight, instance.InputSlot(0), instance.Scratch);
+            long packed = Stopwatch.GetTimestamp();
+            instance.Run(1);
+            long inferred = Stopwatch.GetTimestamp();
+
+            var kept = new List<Detection.Detection>();
+            Postprocessor.Process(instance.OutputSlot(0), transform, options, instance.Candidates, kept);
+            var labeled = new LabeledDetection[kept.Count];
+            for (int i = 0; i < kept.Count; i++)
+            {
+                var d = kept[i];
+                labeled[i] = new LabeledDetection(Label(d.ClassId), d.ClassId, d.Score, d.X1, d.Y1, d.X2, d.Y2);
+            }
+
+            long done = Stopwatch.GetTimestamp();
+            var timings = new StageTimings(
+                Ms(start, rented), decodeMs, Ms(rented, packed), Ms(packed, inferred), Ms(inferred, done), decodeMs + Ms(start, done));
+            return new DetectionResult(Name, Version, bgr.Width, bgr.Height, labeled, timings);
+        }
+        finally
+        {
+            _pool.Return(instance);
+        }
+    }
+
+    /// <summary>Decodes an encoded image and detects on it.</summary>
+    public async Task<DetectionResult> DetectAsync(ReadOnlyMemory<byte> encoded, ImageLimits limits, PostprocessOptions options, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        using var image = ImageDecoder.Decode(encoded.Span, limits);
+        double decodeMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        return await DetectAsync(image, options, decodeMs, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _pool.Dispose();
+
+    private static double Ms(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
+}

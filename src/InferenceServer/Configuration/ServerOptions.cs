@@ -1,0 +1,39 @@
+using InferenceServer.Core.Inference;
+
+namespace InferenceServer.Configuration;
+
+/// <summary>The <c>InferenceServer</c> configuration section (appsettings.json, INFERENCESERVER__* variables, --InferenceServer:* arguments).</summary>
+public sealed class ServerOptions
+{
+    public const string Section = "InferenceServer";
+
+    /// <summary>Address all listeners bind to.</summary>
+    public string ListenAddress { get; set; } = "0.0.0.0";
+
+    /// <summary>HTTP/REST port (Triton's default 8000); 0 picks a free port.</summary>
+    public int HttpPort { get; set; } = 8000;
+
+    /// <summary>gRPC port, HTTP/2 without TLS (Triton's default 8001); 0 picks a free port.</summary>
+    public int GrpcPort { get; set; } = 8001;
+
+    /// <summary>Prometheus metrics port (Triton's default 8002); 0 picks a free port.</summary>
+    public int MetricsPort { get; set; } = 8002;
+
+    /// <summary>Seconds in-flight work may take to finish after SIGTERM.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>Model repository: <c>&lt;repo&gt;/&lt;model&gt;/&lt;version&gt;/model.onnx</c>.</summary>
+    public string ModelRepository { get; set; } = "models/repository";
+
+    /// <summary>Model served when a request names none; readiness waits for it.</summary>
+    public string DefaultModel { get; set; } = "shapes";
+
+    /// <summary>Largest accepted image, in pixels (checked from the header, before decoding).</summary>
+    public long MaxImagePixels { get; set; } = 40_000_000;
+
+    /// <summary>Largest accepted request body or gRPC message, in bytes.</summary>
+    public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>ONNX Runtime settings for loaded models.</summary>
+    public SessionSettings Session { get; set; } = new();
+}

@@ -1,0 +1,15 @@
+namespace InferenceServer.Hosting;
+
+/// <summary>Loads the default model off the start-up path, so liveness answers while the model warms up.</summary>
+internal sealed class ModelLoaderService : BackgroundService
+{
+    private readonly ModelHost _host;
+
+    public ModelLoaderService(ModelHost host)
+    {
+        _host = host;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.Run(_host.LoadDefault, stoppingToken);
+}
