@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# InferenceServer set-up, build, run and test, on Debian 12 with the .NET 10 SDK.
+#   ./build.sh run [server args...]   install what is missing, build, start the server on the bundled model
+#   ./build.sh test                   install what is missing, build, run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Debian packages the native runtimes need: OpenCvSharp's full runtime links GTK 3.
+RUNTIME_PACKAGES=(libgtk-3-0)
+TEST_PACKAGES=()
+
+install_missing() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "build.sh: installing Debian packages: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+case "${1:-}" in
+  run)
+    shift
+    install_missing "${RUNTIME_PACKAGES[@]}"
+    dotnet build src/InferenceServer/InferenceServer.csproj -c Release -nologo -v quiet
+    exec dotnet src/InferenceServer/bin/Release/net10.0/linux-x64/InferenceServer.dll "$@"
+    ;;
+  test)
+    shift
+    install_missing "${RUNTIME_PACKAGES[@]}" ${TEST_PACKAGES[@]+"${TEST_PACKAGES[@]}"}
+    dotnet build InferenceServer.sln -c Release -nologo -v quiet
+    log=$(mktemp)
+    set +e
+    dotnet test tests/InferenceServer.Tests/InferenceServer.Tests.csproj -c Release --no-build -nologo \
+      --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+    status=${PIPESTATUS[0]}
+    set -e
+    # One plain totals line, summed over test assemblies (CI reads it).
+    awk '/(Passed|Failed)! +- +Failed: /{
+           for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
+             if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
+         END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+    rm -f "$log"
+    exit "$status"
+    ;;
+  *)
+    echo "usage: ./build.sh run [server args...] | ./build.sh test [dotnet test args...]" >&2
+    exit 2
+    ;;
+esac
