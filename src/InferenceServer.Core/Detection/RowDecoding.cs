@@ -20,6 +20,17 @@ internal static class RowDecoding
         return bestClass;
     }
 
+    /// <summary>Rows already decoded to cx,cy,w,h in input pixels, then objectness and class scores (YOLOv5, decoded YOLOX).</summary>
+    public static void DecodeRows(ReadOnlySpan<float> output, in DecodeContext context, List<Detection> candidates)
+    {
+        int width = context.Columns;
+        for (int i = 0; i < context.Rows; i++)
+        {
+            var row = output.Slice(i * width, width);
+            AddObjectnessRow(row, row[0], row[1], row[2], row[3], context, candidates);
+        }
+    }
+
     /// <summary>Objectness × best class score, added when it passes the threshold.</summary>
     public static void AddObjectnessRow(
         ReadOnlySpan<float> row, float cx, float cy, float w, float h, in DecodeContext context, List<Detection> candidates)

@@ -7,13 +7,6 @@ internal sealed class YoloV5Decoder : IOutputDecoder
 
     public bool NeedsNms => true;
 
-    public void Decode(ReadOnlySpan<float> output, in DecodeContext context, List<Detection> candidates)
-    {
-        int width = context.Columns;
-        for (int i = 0; i < context.Rows; i++)
-        {
-            var row = output.Slice(i * width, width);
-            RowDecoding.AddObjectnessRow(row, row[0], row[1], row[2], row[3], context, candidates);
-        }
-    }
+    public void Decode(ReadOnlySpan<float> output, in DecodeContext context, List<Detection> candidates) =>
+        RowDecoding.DecodeRows(output, context, candidates);
 }

@@ -33,15 +33,9 @@ internal sealed class YoloxDecoder : IOutputDecoder
 
     public void Decode(ReadOnlySpan<float> output, in DecodeContext context, List<Detection> candidates)
     {
-        int width = context.Columns;
         if (!_raw)
         {
-            for (int i = 0; i < context.Rows; i++)
-            {
-                var row = output.Slice(i * width, width);
-                RowDecoding.AddObjectnessRow(row, row[0], row[1], row[2], row[3], context, candidates);
-            }
-
+            RowDecoding.DecodeRows(output, context, candidates);
             return;
         }
 
@@ -52,6 +46,7 @@ internal sealed class YoloxDecoder : IOutputDecoder
                 $"{GridCells(context.InputWidth, context.InputHeight)} grid cells for strides 8/16/32.");
         }
 
+        int width = context.Columns;
         int index = 0;
         foreach (int stride in Strides)
         {
