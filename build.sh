@@ -37,15 +37,17 @@ case "${1:-}" in
     dotnet build InferenceServer.sln -c Release -nologo -v quiet
     log=$(mktemp)
     set +e
-    dotnet test tests/InferenceServer.Tests/InferenceServer.Tests.csproj -c Release --no-build -nologo \
-      --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+    dotnet test tests/InferenceServer.Tests/InferenceServer.Tests.csproj -c Release --no-build -nologo "$@" 2>&1 | tee "$log"
     status=${PIPESTATUS[0]}
     set -e
     # One plain totals line, summed over test assemblies (CI reads it).
-    awk '/(Passed|Failed)! +- +Failed: /{
-           for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1));
-             if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-         END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+    # Handles both summary styles: "Passed!  - Failed: 0, Passed: 9, Skipped: 0, ..." and "     Passed: 9".
+    awk '/(Passed|Failed)! +- +Failed: /{ seen = 1
+           for (i = 1; i < NF; i++) { v = $(i+1); gsub(",", "", v);
+             if ($i == "Failed:") f += v; if ($i == "Passed:") p += v; if ($i == "Skipped:") s += v } }
+         /^ +(Passed|Failed|Skipped): +[0-9]+$/ { n[$1] += $2 }
+         END { if (!seen) { p = n["Passed:"]; f = n["Failed:"]; s = n["Skipped:"] }
+               printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$log"
     rm -f "$log"
     exit "$status"
     ;;

@@ -35,7 +35,7 @@ public static class ServerApp
             var address = options.ListenAddress == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.ListenAddress);
             kestrel.Listen(address, options.HttpPort, l =>
             {
-                l.Protocols = HttpProtocols.Http1AndHttp2;
+                l.Protocols = HttpProtocols.Http1; // Plain-text HTTP/2 is for gRPC, on its own port.
                 endpoints.Http = l;
             });
             kestrel.Listen(address, options.GrpcPort, l =>
