@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 
 # Debian packages the native runtimes need: OpenCvSharp's full runtime links GTK 3.
 RUNTIME_PACKAGES=(libgtk-3-0)
-TEST_PACKAGES=()
+# The training code (models/training) runs on Debian's PyTorch; its tests need it.
+TEST_PACKAGES=(python3-torch python3-onnx python3-opencv python3-numpy)
 
 install_missing() {
   local missing=()

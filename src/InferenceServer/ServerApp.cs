@@ -52,6 +52,8 @@ public static class ServerApp
 
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService<ModelLoaderService>();
+        builder.Services.AddSingleton<PipelineHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineHost>());
         builder.Services.AddGrpc(g =>
         {
             g.MaxReceiveMessageSize = options.MaxMessageBytes;
@@ -67,6 +69,9 @@ public static class ServerApp
         app.UseHttpMetrics();
         HealthEndpoints.Map(app);
         DetectEndpoints.Map(app);
+        KServeEndpoints.Map(app);
+        app.MapGrpcService<Services.DetectorService>();
+        app.MapGrpcService<Services.KServeService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapMetrics("/metrics");

@@ -19,7 +19,43 @@ internal static class ServerMetrics
         "inference_model_ready", "1 when the model version is loaded, warmed up and serving.",
         new GaugeConfiguration { LabelNames = ["model", "version", "provider"] });
 
+    public static readonly Histogram BatchSize = Metrics.CreateHistogram(
+        "inference_batch_size", "Frames per inference batch.",
+        new HistogramConfiguration { LabelNames = ["model"], Buckets = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32] });
+
+    public static readonly Gauge QueueDepth = Metrics.CreateGauge(
+        "inference_queue_depth", "Frames waiting in a pipeline queue (decode, batch).",
+        new GaugeConfiguration { LabelNames = ["queue"] });
+
+    public static readonly Counter DroppedFrames = Metrics.CreateCounter(
+        "inference_dropped_frames_total", "Frames dropped before inference, by stream and reason.",
+        new CounterConfiguration { LabelNames = ["stream", "reason"] });
+
+    public static readonly Gauge ActiveStreams = Metrics.CreateGauge(
+        "inference_active_streams", "Open StreamDetect calls.");
+
+    public static readonly Counter StreamFrames = Metrics.CreateCounter(
+        "inference_stream_frames_total", "Frames with a result, by stream (rate() gives frames/s per stream).",
+        new CounterConfiguration { LabelNames = ["stream"] });
+
+    public static readonly Gauge StreamFps = Metrics.CreateGauge(
+        "inference_stream_fps", "Results per second of each open stream (smoothed).",
+        new GaugeConfiguration { LabelNames = ["stream"] });
+
     public static readonly Counter ModelLoadFailures = Metrics.CreateCounter(
         "inference_model_load_failures_total", "Model versions that failed to load.",
         new CounterConfiguration { LabelNames = ["model"] });
+
+    /// <summary>Records a successful frame: outcome count and every stage's time.</summary>
+    public static void Observe(Inference.DetectionResult result)
+    {
+        Requests.WithLabels(result.Model, result.Version, "ok").Inc();
+        var t = result.Timings;
+        StageSeconds.WithLabels(result.Model, "queue").Observe(t.QueueMs / 1000);
+        StageSeconds.WithLabels(result.Model, "decode").Observe(t.DecodeMs / 1000);
+        StageSeconds.WithLabels(result.Model, "preprocess").Observe(t.PreprocessMs / 1000);
+        StageSeconds.WithLabels(result.Model, "inference").Observe(t.InferenceMs / 1000);
+        StageSeconds.WithLabels(result.Model, "postprocess").Observe(t.PostprocessMs / 1000);
+        StageSeconds.WithLabels(result.Model, "total").Observe(t.TotalMs / 1000);
+    }
 }

@@ -1,4 +1,5 @@
 using InferenceServer.Core.Inference;
+using InferenceServer.Core.Pipeline;
 
 namespace InferenceServer.Configuration;
 
@@ -33,6 +34,9 @@ public sealed class ServerOptions
 
     /// <summary>Largest accepted request body or gRPC message, in bytes.</summary>
     public int MaxMessageBytes { get; set; } = 32 * 1024 * 1024;
+
+    /// <summary>Decode workers, batching delay and stream limits.</summary>
+    public PipelineOptions Pipeline { get; set; } = new();
 
     /// <summary>ONNX Runtime settings for loaded models.</summary>
     public SessionSettings Session { get; set; } = new();

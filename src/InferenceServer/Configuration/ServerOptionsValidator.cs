@@ -49,6 +49,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:MaxMessageBytes must be at least 1024 (got {options.MaxMessageBytes}).");
         }
 
+        if (options.Pipeline.Validate() is string pipelineError)
+        {
+            errors.Add($"{S}:Pipeline:{pipelineError}");
+        }
+
         if (options.Session.Validate() is string sessionError)
         {
             errors.Add($"{S}:Session:{sessionError}");

@@ -1,9 +1,6 @@
-using InferenceServer.Configuration;
-using InferenceServer.Core.Imaging;
 using InferenceServer.Core.Inference;
-using InferenceServer.Core.Telemetry;
+using InferenceServer.Core.Pipeline;
 using InferenceServer.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Endpoints;
 
@@ -15,7 +12,7 @@ internal static class DetectEndpoints
         app.MapPost("/v1/detect", DetectAsync);
     }
 
-    private static async Task<IResult> DetectAsync(HttpContext http, ModelHost models, IOptions<ServerOptions> options, CancellationToken cancellationToken)
+    private static async Task<IResult> DetectAsync(HttpContext http, ModelHost models, PipelineHost pipeline, CancellationToken cancellationToken)
     {
         var query = http.Request.Query;
         string? name = query["model"];
@@ -39,19 +36,22 @@ internal static class DetectEndpoints
 
         using var body = new MemoryStream();
         await http.Request.Body.CopyToAsync(body, cancellationToken);
-        var limits = new ImageLimits { MaxPixels = options.Value.MaxImagePixels };
-        try
+        var frame = FrameRequest.ForEncoded(model, postprocess, body.GetBuffer().AsMemory(0, (int)body.Length));
+        var outcome = await pipeline.Pipeline.RunAsync(frame, cancellationToken);
+        if (outcome.Result is { } result)
         {
-            var result = await model.DetectAsync(body.GetBuffer().AsMemory(0, (int)body.Length), limits, postprocess, cancellationToken);
-            Record(result);
             return Results.Ok(ToResponse(result));
         }
-        catch (ImageDecodeException ex)
+
+        int status = outcome.Error switch
         {
-            ServerMetrics.Requests.WithLabels(model.Name, model.Version, "bad_image").Inc();
-            int status = ex.Kind == ImageErrorKind.TooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest;
-            return Error(status, ex.Message);
-        }
+            FrameErrorCode.TooLarge => StatusCodes.Status413PayloadTooLarge,
+            FrameErrorCode.InvalidArgument => StatusCodes.Status400BadRequest,
+            FrameErrorCode.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+            FrameErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status500InternalServerError,
+        };
+        return Error(status, outcome.ErrorMessage ?? "failed");
     }
 
     internal static DetectResponse ToResponse(DetectionResult result)
@@ -63,18 +63,6 @@ internal static class DetectEndpoints
         return new DetectResponse(
             result.Model, result.Version, result.ImageWidth, result.ImageHeight, items,
             new DetectResponse.Timing(t.QueueMs, t.DecodeMs, t.PreprocessMs, t.InferenceMs, t.PostprocessMs, t.TotalMs));
-    }
-
-    private static void Record(DetectionResult result)
-    {
-        ServerMetrics.Requests.WithLabels(result.Model, result.Version, "ok").Inc();
-        var t = result.Timings;
-        ServerMetrics.StageSeconds.WithLabels(result.Model, "queue").Observe(t.QueueMs / 1000);
-        ServerMetrics.StageSeconds.WithLabels(result.Model, "decode").Observe(t.DecodeMs / 1000);
-        ServerMetrics.StageSeconds.WithLabels(result.Model, "preprocess").Observe(t.PreprocessMs / 1000);
-        ServerMetrics.StageSeconds.WithLabels(result.Model, "inference").Observe(t.InferenceMs / 1000);
-        ServerMetrics.StageSeconds.WithLabels(result.Model, "postprocess").Observe(t.PostprocessMs / 1000);
-        ServerMetrics.StageSeconds.WithLabels(result.Model, "total").Observe(t.TotalMs / 1000);
     }
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using InferenceServer.Core.Imaging;
+using InferenceServer.Core.Inference;
+using InferenceServer.Core.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace InferenceServer.Core.Pipeline;
+
+/// <summary>
+/// ingest → decode → preprocess → batch → infer → postprocess → route. Streams queue frames in their own small
+/// queues; a dispatcher takes one frame per stream in turn (round-robin, so a fast camera cannot starve the
+/// others) into a bounded decode queue; decode workers turn bytes into packed tensors; each model version's
+/// <see cref="ModelBatcher"/> batches across streams; outcomes go back to their stream in order, or to the caller.
+/// </summary>
+internal sealed partial class DetectionPipeline : IAsyncDisposable
+{
+    private readonly PipelineOptions _options;
+    private readonly ImageLimits _limits;
+    private readonly ILogger _logger;
+    private readonly Channel<FrameRequest> _decode;
+    private readonly Channel<StreamSession> _ready;
+    private readonly ConcurrentDictionary<DetectionModel, ModelBatcher> _batchers = new();
+    private readonly ConcurrentDictionary<StreamSession, byte> _streams = new();
+    private readonly Task[] _workers;
+    private readonly Task _dispatcher;
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
+
+    public DetectionPipeline(PipelineOptions options, ImageLimits limits, ILogger logger)
+    {
+        _options = options;
+        _limits = limits;
+        _logger = logger;
+        int workers = options.DecodeWorkers > 0 ? options.DecodeWorkers : Environment.ProcessorCount;
+
+        // Two frames per worker: workers never starve, and frames that cannot be decoded yet stay in their
+        // stream's queue (where latest-mode streams drop stale frames) instead of ageing here.
+        _decode = Channel.CreateBounded<FrameRequest>(new BoundedChannelOptions(2 * workers)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = false,
+            SingleWriter = false,
+        });
+
+        // Streams with queued frames, each present at most once: bounded by the number of open streams.
+        _ready = Channel.CreateUnbounded<StreamSession>(new UnboundedChannelOptions { SingleReader = true });
+        _workers = Enumerable.Range(0, workers).Select(_ => Task.Run(DecodeLoopAsync)).ToArray();
+        _dispatcher = Task.Run(DispatchLoopAsync);
+    }
+
+    public int ActiveStreams => _streams.Count;
+
+    public int DecodeQueueDepth => _decode.Reader.Count;
+
+    /// <summary>Opens a stream, or returns null when <see cref="PipelineOptions.MaxStreams"/> are already open.</summary>
+    public StreamSession? OpenStream(string id, BackpressureMode mode)
+    {
+        var session = new StreamSession(id, mode, Schedule, s => _streams.TryRemove(s, out _));
+        if (_streams.Count >= _options.MaxStreams)
+        {
+            session.Dispose();
+            return null;
+        }
+
+        _streams[session] = 0;
+        return session;
+    }
+
+    /// <summary>Runs one frame through the pipeline and waits for its outcome.</summary>
+    public async Task<FrameOutcome> RunAsync(FrameRequest frame, CancellationToken cancellationToken)
+    {
+        await _decode.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        ServerMetrics.QueueDepth.WithLabels("decode").Set(_decode.Reader.Count);
+        return await frame.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _ready.Writer.TryComplete();
+        try
+        {
+            await _dispatcher.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Expected: the dispatcher was waiting for room when we stopped.
+        }
+
+        _decode.Writer.TryComplete();
+        await Task.WhenAll(_workers).ConfigureAwait(false);
+        foreach (var batcher in _batchers.Values)
+        {
+            await batcher.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    internal ModelBatcher BatcherFor(DetectionModel model) =>
+        _batchers.GetOrAdd(model, m => new ModelBatcher(m, _options, _logger));
+
+    private void Schedule(StreamSession stream)
+    {
+        if (Interlocked.CompareExchange(ref stream.ScheduledFlag, 1, 0) == 0)
+        {
+            _ready.Writer.TryWrite(stream);
+        }
+    }
+
+    private async Task DispatchLoopAsync()
+    {
+        var token = _stopping.Token;
+        while (await _ready.Reader.WaitToReadAsync(token).ConfigureAwait(false))
+        {
+            while (_ready.Reader.TryRead(out var stream))
+            {
+                if (stream.TryTake(out var frame))
+                {
+                    await _decode.Writer.WriteAsync(frame, token).ConfigureAwait(false);
+                    ServerMetrics.QueueDepth.WithLabels("decode").Set(_decode.Reader.Count);
+
+                    // Back to the end of the line: one frame per stream per turn.
+                    _ready.Writer.TryWrite(stream);
+                    continue;
+                }
+
+                Volatile.Write(ref stream.ScheduledFlag, 0);
+                if (stream.HasQueued)
+                {
+                    Schedule(stream); // A frame arrived between TryTake and clearing the flag.
+                }
+            }
+        }
+    }
+
+    private async Task DecodeLoopAsync()
+    {
+        using var scratch = new PreprocessScratch();
+        await foreach (var frame in _decode.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                if (frame.Expired)
+                {
+                    frame.Fail(FrameErrorCode.DeadlineExceeded, "the frame's deadline passed before it was decoded");
+                    continue;
+                }
+
+                var batcher = BatcherFor(frame.Model);
+                if (!Prepare(frame, batcher, scratch))
+                {
+                    continue;
+                }
+
+                await batcher.EnqueueAsync(frame, CancellationToken.None).ConfigureAwait(false);
+                ServerMetrics.QueueDepth.WithLabels("batch").Set(batcher.QueueDepth);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Never let one frame take a worker down.
+                LogFrameFailed(_logger, ex.Message);
+                frame.Fail(FrameErrorCode.Internal, $"preprocessing failed: {ex.Message}");
+            }
+        }
+    }
+
+    private bool Prepare(FrameRequest frame, ModelBatcher batcher, PreprocessScratch scratch)
+    {
+        var signature = frame.Model.Signature;
+        if (frame.PackedTensor is not null)
+        {
+            frame.Tensor = frame.PackedTensor;
+            return true;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        OpenCvSharp.Mat image;
+        try
+        {
+            image = frame.Raw is { } raw
+                ? ImageDecoder.FromRaw(raw.Data.Span, raw.Format, raw.Width, raw.Height, raw.Stride, _limits)
+                : ImageDecoder.Decode(frame.Encoded.Span, _limits);
+        }
+        catch (ImageDecodeException ex)
+        {
+            ServerMetrics.Requests.WithLabels(frame.Model.Name, frame.Model.Version, "bad_image").Inc();
+            frame.Fail(ex.Kind == ImageErrorKind.TooLarge ? FrameErrorCode.TooLarge : FrameErrorCode.InvalidArgument, ex.Message);
+            return false;
+        }
+
+        using (image)
+        {
+            long decoded = Stopwatch.GetTimestamp();
+            var tensor = batcher.Buffers.Rent();
+            frame.Transform = TensorPacker.Pack(image, frame.Model.Preprocess, signature.InputWidth, signature.InputHeight, tensor, scratch);
+            frame.Tensor = tensor;
+            frame.Width = image.Width;
+            frame.Height = image.Height;
+            frame.DecodeMs = Stopwatch.GetElapsedTime(start, decoded).TotalMilliseconds;
+            frame.PreprocessMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
+        }
+
+        return true;
+    }
+
+    [LoggerMessage(21, LogLevel.Warning, "A frame failed in preprocessing: {Error}")]
+    private static partial void LogFrameFailed(ILogger logger, string error);
+}

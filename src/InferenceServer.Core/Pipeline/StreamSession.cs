@@ -1,0 +1,140 @@
+using System.Threading.Channels;
+using InferenceServer.Core.Telemetry;
+
+namespace InferenceServer.Core.Pipeline;
+
+/// <summary>
+/// One camera's stream: a small input queue whose overflow policy is the stream's backpressure mode, and an
+/// output that re-orders outcomes so results leave in the order frames left the queue.
+/// </summary>
+internal sealed class StreamSession : IDisposable
+{
+    // Block mode: a few frames of slack so decode of the next frame overlaps inference of this one; beyond that
+    // the producer waits (gRPC stops reading, HTTP/2 flow control pushes back to the camera).
+    private const int BlockCapacity = 4;
+
+    private readonly Channel<FrameRequest> _input;
+    private readonly Channel<FrameOutcome> _output;
+    private readonly Action<StreamSession> _notify;
+    private readonly Action<StreamSession> _closed;
+    private readonly SortedDictionary<long, FrameOutcome> _pending = [];
+    private readonly object _lock = new();
+    private long _dropped;
+    private long _nextOrder;
+    private long _nextEmit;
+    private bool _inputDone;
+    private int _scheduled;
+    private int _disposed;
+
+    public StreamSession(string id, BackpressureMode mode, Action<StreamSession> notify, Action<StreamSession> closed)
+    {
+        Id = id;
+        Mode = mode;
+        _notify = notify;
+        _closed = closed;
+        _input = mode == BackpressureMode.Latest
+            // Latest: one slot, newest wins; what it pushes out is a dropped frame, counted.
+            ? Channel.CreateBounded<FrameRequest>(
+                new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleWriter = true, SingleReader = true },
+                OnDropped)
+            : Channel.CreateBounded<FrameRequest>(
+                new BoundedChannelOptions(BlockCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true, SingleReader = true });
+
+        // Unbounded but self-limiting: a stream has at most its queue plus the pipeline's capacity in flight.
+        _output = Channel.CreateUnbounded<FrameOutcome>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
+        ServerMetrics.ActiveStreams.Inc();
+    }
+
+    public string Id { get; }
+
+    public BackpressureMode Mode { get; }
+
+    public long DroppedFrames => Interlocked.Read(ref _dropped);
+
+    /// <summary>Outcomes in frame order; completes after the last frame once input is complete.</summary>
+    public ChannelReader<FrameOutcome> Results => _output.Reader;
+
+    internal ref int ScheduledFlag => ref _scheduled;
+
+    internal bool HasQueued => _input.Reader.Count > 0;
+
+    /// <summary>Queues a frame: in latest mode never waits (an older queued frame is dropped instead).</summary>
+    public async ValueTask EnqueueAsync(FrameRequest frame, CancellationToken cancellationToken)
+    {
+        await _input.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        _notify(this);
+    }
+
+    /// <summary>No more frames will come; results complete once in-flight frames are done.</summary>
+    public void CompleteInput()
+    {
+        _input.Writer.TryComplete();
+        lock (_lock)
+        {
+            _inputDone = true;
+            TryFinish();
+        }
+    }
+
+    internal bool TryTake(out FrameRequest frame)
+    {
+        lock (_lock)
+        {
+            if (!_input.Reader.TryRead(out frame!))
+            {
+                return false;
+            }
+
+            frame.Order = _nextOrder++;
+            return true;
+        }
+    }
+
+    internal void Complete(FrameOutcome outcome)
+    {
+        lock (_lock)
+        {
+            _pending[outcome.Request.Order] = outcome;
+            while (_pending.Remove(_nextEmit, out var next))
+            {
+                _output.Writer.TryWrite(new FrameOutcome
+                {
+                    Request = next.Request,
+                    Result = next.Result,
+                    RawOutput = next.RawOutput,
+                    Error = next.Error,
+                    ErrorMessage = next.ErrorMessage,
+                    DroppedFrames = DroppedFrames,
+                });
+                _nextEmit++;
+            }
+
+            TryFinish();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _input.Writer.TryComplete();
+            _output.Writer.TryComplete();
+            ServerMetrics.ActiveStreams.Dec();
+            _closed(this);
+        }
+    }
+
+    private void TryFinish()
+    {
+        if (_inputDone && _nextEmit == _nextOrder && _input.Reader.Count == 0)
+        {
+            _output.Writer.TryComplete();
+        }
+    }
+
+    private void OnDropped(FrameRequest frame)
+    {
+        Interlocked.Increment(ref _dropped);
+        ServerMetrics.DroppedFrames.WithLabels(Id, "latest").Inc();
+    }
+}

@@ -1,0 +1,64 @@
+using System.Globalization;
+using InferenceServer.Core.Detection;
+using InferenceServer.Core.Inference;
+using InferenceServer.Protos.Detection.V1;
+
+namespace InferenceServer.Services;
+
+/// <summary>detection.v1 options → thresholds, starting from the model's defaults.</summary>
+internal static class DetectOptionsMapper
+{
+    /// <returns>The options, or an error naming the bad field.</returns>
+    public static (PostprocessOptions? Options, string? Error) Map(DetectOptions? request, DetectionModel model)
+    {
+        var options = model.Defaults;
+        if (request is null)
+        {
+            return (options, null);
+        }
+
+        if (request.HasConfidenceThreshold)
+        {
+            options = options with { ConfidenceThreshold = request.ConfidenceThreshold };
+        }
+
+        if (request.HasIouThreshold)
+        {
+            options = options with { IouThreshold = request.IouThreshold };
+        }
+
+        if (request.HasMaxDetections)
+        {
+            options = options with { MaxDetections = request.MaxDetections };
+        }
+
+        options = options with { Agnostic = request.AgnosticNms };
+        if (request.Classes.Count > 0)
+        {
+            var ids = new HashSet<int>();
+            foreach (string c in request.Classes)
+            {
+                int id = -1;
+                for (int i = 0; i < model.Labels.Count; i++)
+                {
+                    if (model.Labels[i] == c)
+                    {
+                        id = i;
+                        break;
+                    }
+                }
+
+                if (id < 0 && (!int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out id) || id >= model.Labels.Count))
+                {
+                    return (null, $"options.classes: '{c}' is neither a label nor a class id of model '{model.Name}'.");
+                }
+
+                ids.Add(id);
+            }
+
+            options = options with { ClassFilter = ids };
+        }
+
+        return options.Validate() is string error ? (null, "options: " + error) : (options, null);
+    }
+}
