@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using InferenceServer.Configuration;
 using InferenceServer.Core.Inference;
@@ -7,13 +8,16 @@ using Microsoft.Extensions.Options;
 
 namespace InferenceServer.Hosting;
 
-/// <summary>Owns the loaded models and says whether the server is ready (default model loaded and warm).</summary>
+/// <summary>
+/// Loads every model of the repository (its newest numeric version) at start and says whether the server is
+/// ready: the default model loaded and warmed up.
+/// </summary>
 internal sealed partial class ModelHost : IDisposable
 {
     private readonly ServerOptions _options;
     private readonly ILogger<ModelHost> _logger;
-    private volatile DetectionModel? _default;
-    private volatile string? _loadError;
+    private readonly ConcurrentDictionary<string, DetectionModel> _models = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _errors = new(StringComparer.Ordinal);
 
     public ModelHost(IOptions<ServerOptions> options, ILogger<ModelHost> logger)
     {
@@ -21,33 +25,59 @@ internal sealed partial class ModelHost : IDisposable
         _logger = logger;
     }
 
-    public bool IsReady => _default is not null;
+    public bool IsReady => _models.ContainsKey(_options.DefaultModel);
 
-    public string? LoadError => _loadError;
+    /// <summary>Why the default model is not ready, when it failed.</summary>
+    public string? LoadError => _errors.TryGetValue(_options.DefaultModel, out var e) ? e : null;
 
-    public DetectionModel? Default => _default;
+    public DetectionModel? Default => _models.TryGetValue(_options.DefaultModel, out var m) ? m : null;
+
+    public IReadOnlyCollection<DetectionModel> Loaded => _models.Values.ToArray();
 
     /// <summary>The model a request asked for (null or empty: the default one), or null when it is not loaded.</summary>
     public DetectionModel? Find(string? name, string? version)
     {
-        var model = _default;
-        if (model is null)
+        string key = string.IsNullOrEmpty(name) ? _options.DefaultModel : name;
+        if (!_models.TryGetValue(key, out var model))
         {
             return null;
         }
 
-        bool nameOk = string.IsNullOrEmpty(name) || string.Equals(name, model.Name, StringComparison.Ordinal);
-        bool versionOk = string.IsNullOrEmpty(version) || string.Equals(version, model.Version, StringComparison.Ordinal);
-        return nameOk && versionOk ? model : null;
+        return string.IsNullOrEmpty(version) || string.Equals(version, model.Version, StringComparison.Ordinal) ? model : null;
     }
 
-    /// <summary>Loads the newest complete version of the default model; failures are logged and kept for the status API.</summary>
-    public void LoadDefault()
+    /// <summary>Loads the default model first (readiness waits for it), then every other model in the repository.</summary>
+    public void LoadAll()
     {
-        string name = _options.DefaultModel;
+        string repo = Path.GetFullPath(_options.ModelRepository);
+        Load(_options.DefaultModel, repo);
+        if (!Directory.Exists(repo))
+        {
+            return;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(repo).Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileName(dir);
+            if (name != _options.DefaultModel && !name.StartsWith('.'))
+            {
+                Load(name, repo);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var model in _models.Values)
+        {
+            model.Dispose();
+        }
+    }
+
+    private void Load(string name, string repo)
+    {
         try
         {
-            string repo = Path.GetFullPath(_options.ModelRepository);
             string modelDir = Path.Combine(repo, name);
             if (!Directory.Exists(modelDir))
             {
@@ -75,20 +105,18 @@ internal sealed partial class ModelHost : IDisposable
             }
 
             var model = ModelLoader.Load(Path.Combine(version.Dir, "model.onnx"), manifest, _options.Session, name, version.Name, _logger);
-            _default = model;
-            _loadError = null;
+            _models[name] = model;
+            _errors.TryRemove(name, out _);
             ServerMetrics.ModelReady.WithLabels(model.Name, model.Version, model.Provider.ToString().ToLowerInvariant()).Set(1);
         }
         catch (ModelLoadException ex)
         {
-            _loadError = ex.Message;
+            _errors[name] = ex.Message;
             ServerMetrics.ModelLoadFailures.WithLabels(name).Inc();
             LogLoadFailed(_logger, name, ex.Message);
         }
     }
 
-    public void Dispose() => _default?.Dispose();
-
-    [LoggerMessage(10, LogLevel.Error, "Default model {Model} failed to load: {Error}")]
+    [LoggerMessage(10, LogLevel.Error, "Model {Model} failed to load: {Error}")]
     private static partial void LogLoadFailed(ILogger logger, string model, string error);
 }
