@@ -5,10 +5,12 @@ using InferenceServer.Client;
 const string Usage = """
     usage: infer <command> [options]
       detect IMAGE [--server URL] [--model M] [--conf C] [--json] [--out annotated.jpg]
+      stream VIDEO [--server URL] [--streams N] [--fps F] [--mode latest|block] [--model M] [--frames N] [--out annotated.mp4] [--json FILE]
       synth dataset --out DIR [--count N] [--seed S] [--width W] [--height H] [--categories circle,square,...] [--first I]
       eval --model DIR_OR_ONNX [--count 500] [--seed 9999] [--width 1280] [--height 720] [--categories ...] [--json FILE]
       synth video --out FILE.mp4 [--frames N] [--fps F] [--objects K] [--seed S] [--width W] [--height H] [--categories ...]
-    The server address defaults to $INFERENCESERVER_URL or http://127.0.0.1:8000.
+    detect talks to the REST port ($INFERENCESERVER_URL, default http://127.0.0.1:8000);
+    stream to the gRPC port ($INFERENCESERVER_GRPC, default http://127.0.0.1:8001).
     """;
 
 try
@@ -18,6 +20,7 @@ try
         "detect" => await DetectCommand.RunAsync(args[1..]),
         "synth" => SynthCommand.Run(args[1..]),
         "eval" => await EvalCommand.RunAsync(args[1..]),
+        "stream" => await StreamCommand.RunAsync(args[1..]),
         "-h" or "--help" or "help" => PrintUsage(0),
         _ => PrintUsage(2),
     };
@@ -31,6 +34,11 @@ catch (UsageException ex)
 catch (DetectionException ex)
 {
     Console.Error.WriteLine($"error: server refused the request: {ex.Message}");
+    return 1;
+}
+catch (Grpc.Core.RpcException ex)
+{
+    Console.Error.WriteLine($"error: server answered {ex.StatusCode}: {ex.Status.Detail}");
     return 1;
 }
 catch (Exception ex) when (ex is HttpRequestException or IOException or FormatException or ArgumentException
