@@ -70,6 +70,7 @@ public static class ServerApp
         HealthEndpoints.Map(app);
         DetectEndpoints.Map(app);
         KServeEndpoints.Map(app);
+        RegistryEndpoints.Map(app);
         app.MapGrpcService<Services.DetectorService>();
         app.MapGrpcService<Services.KServeService>();
         app.MapGrpcHealthChecksService();

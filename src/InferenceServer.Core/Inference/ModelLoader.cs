@@ -22,21 +22,16 @@ internal static class ModelLoader
             throw new ModelLoadException(settingsError);
         }
 
-        byte[] bytes;
-        try
+        if (!File.Exists(onnxPath))
         {
-            bytes = File.ReadAllBytes(onnxPath);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"Cannot read model file '{onnxPath}': {ex.Message}", ex);
+            throw new ModelLoadException($"Cannot read model file '{onnxPath}': it does not exist.");
         }
 
         var sessions = new List<InferenceSession>();
         var instances = new List<ModelInstance>();
         try
         {
-            var (first, provider) = CreateSession(bytes, settings, name, logger);
+            var (first, provider) = CreateSession(onnxPath, settings, name, logger);
             sessions.Add(first);
             var signature = ReadSignature(first, manifest, onnxPath);
 
@@ -64,7 +59,7 @@ internal static class ModelLoader
             int maxBatch = signature.DynamicBatch ? settings.MaxBatchSize : (int)signature.InputShape[0];
             for (int i = 1; i < settings.Instances; i++)
             {
-                sessions.Add(CreateSession(bytes, settings, name, logger).Session);
+                sessions.Add(CreateSession(onnxPath, settings, name, logger).Session);
             }
 
             foreach (var session in sessions)
@@ -144,11 +139,11 @@ internal static class ModelLoader
     };
 
     private static (InferenceSession Session, ExecutionProvider Provider) CreateSession(
-        byte[] bytes, SessionSettings settings, string name, ILogger logger)
+        string path, SessionSettings settings, string name, ILogger logger)
     {
         try
         {
-            return OrtSessionFactory.Create(bytes, settings, name, logger);
+            return OrtSessionFactory.Create(path, settings, name, logger);
         }
         catch (OnnxRuntimeException ex)
         {

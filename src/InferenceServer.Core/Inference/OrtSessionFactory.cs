@@ -9,23 +9,23 @@ internal static class OrtSessionFactory
     /// <summary>Creates a session; for <see cref="ExecutionProvider.Auto"/> falls back to CPU when CUDA cannot be created.</summary>
     /// <returns>The session and the provider actually used.</returns>
     public static (InferenceSession Session, ExecutionProvider Provider) Create(
-        byte[] model, SessionSettings settings, string modelName, ILogger logger)
+        string modelPath, SessionSettings settings, string modelName, ILogger logger)
     {
         switch (settings.Provider)
         {
             case ExecutionProvider.Cpu:
                 Log.ProviderChosen(logger, modelName, "cpu", "configured");
-                return (NewSession(model, settings, ExecutionProvider.Cpu), ExecutionProvider.Cpu);
+                return (NewSession(modelPath, settings, ExecutionProvider.Cpu), ExecutionProvider.Cpu);
             case ExecutionProvider.Cuda:
             case ExecutionProvider.TensorRt:
                 // Explicitly requested GPU providers fail loudly rather than silently running on CPU.
-                var gpu = NewSession(model, settings, settings.Provider);
+                var gpu = NewSession(modelPath, settings, settings.Provider);
                 Log.ProviderChosen(logger, modelName, settings.Provider == ExecutionProvider.Cuda ? "cuda" : "tensorrt", "configured");
                 return (gpu, settings.Provider);
             default:
                 try
                 {
-                    var session = NewSession(model, settings, ExecutionProvider.Cuda);
+                    var session = NewSession(modelPath, settings, ExecutionProvider.Cuda);
                     Log.ProviderChosen(logger, modelName, "cuda", "auto: CUDA provider created");
                     return (session, ExecutionProvider.Cuda);
                 }
@@ -33,16 +33,17 @@ internal static class OrtSessionFactory
                 {
                     string reason = FirstLine(ex.Message);
                     Log.ProviderChosen(logger, modelName, "cpu", $"auto: CUDA unavailable: {reason}");
-                    return (NewSession(model, settings, ExecutionProvider.Cpu), ExecutionProvider.Cpu);
+                    return (NewSession(modelPath, settings, ExecutionProvider.Cpu), ExecutionProvider.Cpu);
                 }
         }
     }
 
-    private static InferenceSession NewSession(byte[] model, SessionSettings settings, ExecutionProvider provider)
+    private static InferenceSession NewSession(string modelPath, SessionSettings settings, ExecutionProvider provider)
     {
-        // The session copies what it needs from the options.
+        // The session copies what it needs from the options. Loading by path lets external data resolve
+        // relative to the model's folder (the registry has checked it stays inside).
         using var options = CreateOptions(settings, provider);
-        return new InferenceSession(model, options);
+        return new InferenceSession(modelPath, options);
     }
 
     private static SessionOptions CreateOptions(SessionSettings settings, ExecutionProvider provider)

@@ -71,7 +71,16 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     /// <summary>Runs one frame through the pipeline and waits for its outcome.</summary>
     public async Task<FrameOutcome> RunAsync(FrameRequest frame, CancellationToken cancellationToken)
     {
-        await _decode.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _decode.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            frame.Lease?.Dispose(); // Never entered the pipeline: nothing will complete it.
+            throw;
+        }
+
         ServerMetrics.QueueDepth.WithLabels("decode").Set(_decode.Reader.Count);
         return await frame.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -102,6 +111,15 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
         }
 
         _stopping.Dispose();
+    }
+
+    /// <summary>Stops a retired model version's batcher (its frames are all done) before the version is disposed.</summary>
+    public async ValueTask ReleaseModelAsync(DetectionModel model)
+    {
+        if (_batchers.TryRemove(model, out var batcher))
+        {
+            await batcher.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     internal ModelBatcher BatcherFor(DetectionModel model) =>

@@ -27,6 +27,9 @@ internal sealed class FrameRequest
 
     public DetectionModel Model { get; }
 
+    /// <summary>Keeps <see cref="Model"/> loaded until the frame completes (null when the caller manages lifetime).</summary>
+    public IDisposable? Lease { get; set; }
+
     public PostprocessOptions Options { get; }
 
     /// <summary>The stream the frame belongs to; null for single requests.</summary>
@@ -91,6 +94,9 @@ internal sealed class FrameRequest
         {
             Stream!.Complete(outcome);
         }
+
+        // The frame no longer needs its model version; the last lease of a retired version disposes it.
+        Lease?.Dispose();
     }
 
     public void Fail(FrameErrorCode code, string message) => Complete(FrameOutcome.Failed(this, code, message));

@@ -61,7 +61,16 @@ internal sealed class StreamSession : IDisposable
     /// <summary>Queues a frame: in latest mode never waits (an older queued frame is dropped instead).</summary>
     public async ValueTask EnqueueAsync(FrameRequest frame, CancellationToken cancellationToken)
     {
-        await _input.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _input.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
+        {
+            frame.Lease?.Dispose();
+            throw;
+        }
+
         _notify(this);
     }
 
@@ -118,6 +127,11 @@ internal sealed class StreamSession : IDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
             _input.Writer.TryComplete();
+            while (_input.Reader.TryRead(out var abandoned))
+            {
+                abandoned.Lease?.Dispose(); // Queued but never dispatched: release its model version.
+            }
+
             _output.Writer.TryComplete();
             ServerMetrics.ActiveStreams.Dec();
             _closed(this);
@@ -134,6 +148,7 @@ internal sealed class StreamSession : IDisposable
 
     private void OnDropped(FrameRequest frame)
     {
+        frame.Lease?.Dispose();
         Interlocked.Increment(ref _dropped);
         ServerMetrics.DroppedFrames.WithLabels(Id, "latest").Inc();
     }

@@ -42,6 +42,10 @@ internal static class ServerMetrics
         "inference_stream_fps", "Results per second of each open stream (smoothed).",
         new GaugeConfiguration { LabelNames = ["stream"] });
 
+    public static readonly Counter ModelSwaps = Metrics.CreateCounter(
+        "inference_model_swaps_total", "Times routing switched a model to another version.",
+        new CounterConfiguration { LabelNames = ["model"] });
+
     public static readonly Counter ModelLoadFailures = Metrics.CreateCounter(
         "inference_model_load_failures_total", "Model versions that failed to load.",
         new CounterConfiguration { LabelNames = ["model"] });

@@ -38,6 +38,9 @@ public sealed class ServerOptions
     /// <summary>Decode workers, batching delay and stream limits.</summary>
     public PipelineOptions Pipeline { get; set; } = new();
 
+    /// <summary>Repository watching and uploads.</summary>
+    public RegistrySettings Registry { get; set; } = new();
+
     /// <summary>ONNX Runtime settings for loaded models.</summary>
     public SessionSettings Session { get; set; } = new();
 }

@@ -54,6 +54,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:Pipeline:{pipelineError}");
         }
 
+        if (options.Registry.Validate() is string registryError)
+        {
+            errors.Add($"{S}:Registry:{registryError}");
+        }
+
         if (options.Session.Validate() is string sessionError)
         {
             errors.Add($"{S}:Session:{sessionError}");

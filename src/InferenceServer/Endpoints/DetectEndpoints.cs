@@ -17,26 +17,38 @@ internal static class DetectEndpoints
         var query = http.Request.Query;
         string? name = query["model"];
         string? version = query["version"];
-        if (!models.IsReady)
+        if (string.IsNullOrEmpty(name) && !models.IsReady)
         {
             return Error(StatusCodes.Status503ServiceUnavailable, models.LoadError ?? "the default model is still loading");
         }
 
-        var model = models.Find(name, version);
-        if (model is null)
+        var lease = models.Acquire(name, version);
+        if (lease is null)
         {
             return Error(StatusCodes.Status404NotFound, $"model '{name}' version '{version ?? "any"}' is not loaded");
         }
 
+        var model = lease.Model;
         var (postprocess, error) = RequestOptionsParser.Parse(query, model);
         if (postprocess is null)
         {
+            lease.Dispose();
             return Error(StatusCodes.Status400BadRequest, error!);
         }
 
         using var body = new MemoryStream();
-        await http.Request.Body.CopyToAsync(body, cancellationToken);
+        try
+        {
+            await http.Request.Body.CopyToAsync(body, cancellationToken);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+
         var frame = FrameRequest.ForEncoded(model, postprocess, body.GetBuffer().AsMemory(0, (int)body.Length));
+        frame.Lease = lease;
         var outcome = await pipeline.Pipeline.RunAsync(frame, cancellationToken);
         if (outcome.Result is { } result)
         {

@@ -20,11 +20,13 @@ internal static class KServeEndpoints
 
     private static IResult Metadata(ModelHost models, string name, string? version)
     {
-        if (models.Find(name, version) is not { } model)
+        using var lease = models.Acquire(name, version);
+        if (lease is null)
         {
             return NotFound(name, version);
         }
 
+        var model = lease.Model;
         return Results.Ok(new
         {
             name = model.Name,
@@ -36,16 +38,37 @@ internal static class KServeEndpoints
         });
     }
 
-    private static IResult Ready(ModelHost models, string name, string? version) =>
-        models.Find(name, version) is null ? NotFound(name, version) : Results.Ok(new { name, ready = true });
+    private static IResult Ready(ModelHost models, string name, string? version)
+    {
+        using var lease = models.Acquire(name, version);
+        return lease is null ? NotFound(name, version) : Results.Ok(new { name, ready = true });
+    }
 
     private static async Task<IResult> InferAsync(HttpContext http, ModelHost models, PipelineHost pipeline, string name, string? version)
     {
-        if (models.Find(name, version) is not { } model)
+        var lease = models.Acquire(name, version);
+        if (lease is null)
         {
             return NotFound(name, version);
         }
 
+        var model = lease.Model;
+        bool handedOver = false;
+        try
+        {
+            return await InferWithLeaseAsync(http, pipeline, lease, model, () => handedOver = true);
+        }
+        finally
+        {
+            if (!handedOver)
+            {
+                lease.Dispose();
+            }
+        }
+    }
+
+    private static async Task<IResult> InferWithLeaseAsync(HttpContext http, PipelineHost pipeline, Core.Registry.ModelLease lease, DetectionModel model, Action handOver)
+    {
         JsonDocument doc;
         try
         {
@@ -64,7 +87,8 @@ internal static class KServeEndpoints
                 return Bad(error!);
             }
 
-            var (output, failure) = await TensorInference.RunAsync(pipeline.Pipeline, model, request.Value.Data, request.Value.Batch, http.RequestAborted);
+            handOver(); // From here the frames own the lease.
+            var (output, failure) = await TensorInference.RunAsync(pipeline.Pipeline, lease, request.Value.Data, request.Value.Batch, http.RequestAborted);
             if (output is null)
             {
                 return Results.Json(new { error = failure }, statusCode: StatusCodes.Status500InternalServerError);

@@ -1,6 +1,6 @@
 namespace InferenceServer.Hosting;
 
-/// <summary>Loads the models off the start-up path, so liveness answers while they warm up.</summary>
+/// <summary>Starts the model registry off the start-up path, so liveness answers while models load and warm up.</summary>
 internal sealed class ModelLoaderService : BackgroundService
 {
     private readonly ModelHost _host;
@@ -11,5 +11,5 @@ internal sealed class ModelLoaderService : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.Run(_host.LoadAll, stoppingToken);
+        Task.Run(() => _host.Registry.StartAsync(stoppingToken), stoppingToken);
 }

@@ -24,14 +24,16 @@ internal sealed partial class DetectorService : Detector.DetectorBase
 
     public override async Task<DetectResponse> Detect(DetectRequest request, ServerCallContext context)
     {
-        var model = Resolve(request.Options);
-        var (options, error) = DetectOptionsMapper.Map(request.Options, model);
+        var lease = Resolve(request.Options);
+        var (options, error) = DetectOptionsMapper.Map(request.Options, lease.Model);
         if (options is null)
         {
+            lease.Dispose();
             throw new RpcException(new Status(StatusCode.InvalidArgument, error!));
         }
 
-        var frame = ProtoMapping.ToRequest(request.Image, model, options, null);
+        var frame = ProtoMapping.ToRequest(request.Image, lease.Model, options, null);
+        frame.Lease = lease;
         if (context.Deadline != DateTime.MaxValue)
         {
             frame.DeadlineUtcTicks = context.Deadline.ToUniversalTime().Ticks;
@@ -72,11 +74,15 @@ internal sealed partial class DetectorService : Detector.DetectorBase
         }
 
         var first = requestStream.Current;
-        var model = Resolve(first.Options);
-        var (options, error) = DetectOptionsMapper.Map(first.Options, model);
-        if (options is null)
+        var route = first.Options ?? new DetectOptions();
+        DetectionModel model;
+        using (var probe = Resolve(route))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, error!));
+            model = probe.Model;
+            if (DetectOptionsMapper.Map(route, model).Error is string error)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, error));
+            }
         }
 
         string streamId = string.IsNullOrWhiteSpace(first.StreamId) ? $"stream-{Guid.NewGuid():N}"[..15] : first.StreamId;
@@ -88,22 +94,41 @@ internal sealed partial class DetectorService : Detector.DetectorBase
         var mode = first.Backpressure == Backpressure.Block ? BackpressureMode.Block : BackpressureMode.Latest;
         using var session = _pipeline.Pipeline.OpenStream(streamId, mode)
             ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many concurrent streams (InferenceServer:Pipeline:MaxStreams)."));
-        LogStreamOpened(_logger, streamId, mode.ToString(), model.Name, model.Version);
+        LogStreamOpened(_logger, streamId, mode.ToString(), model.Name);
 
         var writer = WriteResultsAsync(session, responseStream, streamId, ct);
         try
         {
             var frame = first;
+            var thresholds = route;
+            DetectionModel? mappedFor = null;
+            Core.Detection.PostprocessOptions options = null!;
             while (true)
             {
                 if (frame.Options is not null && !ReferenceEquals(frame, first))
                 {
                     // Later frames may change thresholds for themselves and what follows (not the model).
-                    var (updated, updateError) = DetectOptionsMapper.Map(frame.Options, model);
-                    options = updated ?? throw new RpcException(new Status(StatusCode.InvalidArgument, updateError!));
+                    thresholds = frame.Options;
+                    mappedFor = null;
                 }
 
-                var request = ProtoMapping.ToRequest(frame.Image, model, options, session);
+                // Each frame leases the version serving now: after a promotion, new frames go to the new version.
+                var lease = Resolve(route);
+                if (!ReferenceEquals(lease.Model, mappedFor))
+                {
+                    var (mapped, mapError) = DetectOptionsMapper.Map(thresholds, lease.Model);
+                    if (mapped is null)
+                    {
+                        lease.Dispose();
+                        throw new RpcException(new Status(StatusCode.InvalidArgument, mapError!));
+                    }
+
+                    options = mapped;
+                    mappedFor = lease.Model;
+                }
+
+                var request = ProtoMapping.ToRequest(frame.Image, lease.Model, options, session);
+                request.Lease = lease;
                 request.Sequence = frame.Sequence;
                 request.CaptureTimeUnixNanos = frame.CaptureTimeUnixNanos;
                 if (frame.DeadlineUnixNanos > 0)
@@ -152,19 +177,19 @@ internal sealed partial class DetectorService : Detector.DetectorBase
         }
     }
 
-    private DetectionModel Resolve(DetectOptions? options)
+    private Core.Registry.ModelLease Resolve(DetectOptions? options)
     {
-        if (!_models.IsReady)
+        if (string.IsNullOrEmpty(options?.Model) && !_models.IsReady)
         {
             throw new RpcException(new Status(StatusCode.Unavailable, _models.LoadError ?? "the default model is still loading"));
         }
 
-        return _models.Find(options?.Model, options?.Version)
+        return _models.Acquire(options?.Model, options?.Version)
             ?? throw new RpcException(new Status(StatusCode.NotFound, $"model '{options?.Model}' version '{(string.IsNullOrEmpty(options?.Version) ? "any" : options.Version)}' is not loaded"));
     }
 
-    [LoggerMessage(30, LogLevel.Information, "Stream {Stream} opened ({Mode}) on {Model} v{Version}")]
-    private static partial void LogStreamOpened(ILogger logger, string stream, string mode, string model, string version);
+    [LoggerMessage(30, LogLevel.Information, "Stream {Stream} opened ({Mode}) on {Model}")]
+    private static partial void LogStreamOpened(ILogger logger, string stream, string mode, string model);
 
     [LoggerMessage(31, LogLevel.Information, "Stream {Stream} closed, {Dropped} frame(s) dropped")]
     private static partial void LogStreamClosed(ILogger logger, string stream, long dropped);

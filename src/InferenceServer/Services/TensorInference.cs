@@ -1,5 +1,6 @@
 using InferenceServer.Core.Inference;
 using InferenceServer.Core.Pipeline;
+using InferenceServer.Core.Registry;
 
 namespace InferenceServer.Services;
 
@@ -56,16 +57,21 @@ internal static class TensorInference
     }
 
     /// <summary>Runs each image of the batch through the pipeline; returns the concatenated outputs or an error.</summary>
+    /// <param name="lease">Taken over: released when the last image of the batch is done.</param>
     public static async Task<(float[]? Output, string? Error)> RunAsync(
-        DetectionPipeline pipeline, DetectionModel model, ReadOnlyMemory<float> data, int batch, CancellationToken cancellationToken)
+        DetectionPipeline pipeline, ModelLease lease, ReadOnlyMemory<float> data, int batch, CancellationToken cancellationToken)
     {
+        var model = lease.Model;
         int inLength = model.Signature.InputLength;
         var tasks = new Task<FrameOutcome>[batch];
+        var share = new LeaseShare(lease, batch);
         for (int i = 0; i < batch; i++)
         {
             // The pipeline owns the tensor until inference: give each image its own array.
             var packed = data.Slice(i * inLength, inLength).ToArray();
-            tasks[i] = pipeline.RunAsync(FrameRequest.ForTensor(model, packed), cancellationToken);
+            var frame = FrameRequest.ForTensor(model, packed);
+            frame.Lease = share.Holder();
+            tasks[i] = pipeline.RunAsync(frame, cancellationToken);
         }
 
         var outcomes = await Task.WhenAll(tasks);
