@@ -7,7 +7,8 @@ namespace InferenceServer.Core.Inference;
 /// <summary>
 /// One ONNX Runtime session with its own pinned input and output buffers sized for the largest batch.
 /// Callers write images into <see cref="InputSlot"/>, call <see cref="Run"/>, and read <see cref="OutputSlot"/>;
-/// the <see cref="OrtValue"/>s wrap the pinned arrays directly, so nothing tensor-sized is allocated per run.
+/// the <see cref="OrtValue"/>s wrap the buffers directly, so nothing tensor-sized is allocated per run. The buffers
+/// are native (aligned) memory freed on dispose, so a swapped-out version gives its memory back at once.
 /// Not thread-safe: one batch at a time (the <see cref="InstancePool"/> enforces it).
 /// </summary>
 internal sealed class ModelInstance : IDisposable
@@ -15,8 +16,10 @@ internal sealed class ModelInstance : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly ModelSignature _signature;
-    private readonly float[] _input;
-    private readonly float[] _output;
+    private readonly unsafe float* _input;
+    private readonly unsafe float* _output;
+    private readonly long _inputLength;
+    private readonly long _outputLength;
     private readonly OrtValue?[] _inputValues;
     private readonly OrtValue?[] _outputValues;
     private readonly string[] _inputNames;
@@ -29,9 +32,13 @@ internal sealed class ModelInstance : IDisposable
         _signature = signature;
         MaxBatch = maxBatch;
 
-        // Pinned so the native tensors can point straight at them for the instance's lifetime.
-        _input = GC.AllocateUninitializedArray<float>(maxBatch * signature.InputLength, pinned: true);
-        _output = GC.AllocateUninitializedArray<float>(maxBatch * signature.OutputLength, pinned: true);
+        _inputLength = (long)maxBatch * signature.InputLength;
+        _outputLength = (long)maxBatch * signature.OutputLength;
+        unsafe
+        {
+            _input = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(_inputLength * sizeof(float)), 64);
+            _output = (float*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)(_outputLength * sizeof(float)), 64);
+        }
         _inputValues = new OrtValue?[maxBatch + 1];
         _outputValues = new OrtValue?[maxBatch + 1];
         _inputNames = [signature.InputName];
@@ -51,11 +58,19 @@ internal sealed class ModelInstance : IDisposable
 
     public ModelSignature Signature => _signature;
 
-    public Span<float> InputSlot(int index) =>
-        _input.AsSpan(index * _signature.InputLength, _signature.InputLength);
+    public unsafe Span<float> InputSlot(int index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)MaxBatch, nameof(index));
+        return new Span<float>(_input + ((long)index * _signature.InputLength), _signature.InputLength);
+    }
 
-    public ReadOnlySpan<float> OutputSlot(int index) =>
-        _output.AsSpan(index * _signature.OutputLength, _signature.OutputLength);
+    public unsafe ReadOnlySpan<float> OutputSlot(int index)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)MaxBatch, nameof(index));
+        return new ReadOnlySpan<float>(_output + ((long)index * _signature.OutputLength), _signature.OutputLength);
+    }
 
     /// <summary>Runs the first <paramref name="batchSize"/> input slots.</summary>
     public void Run(int batchSize)
@@ -68,8 +83,14 @@ internal sealed class ModelInstance : IDisposable
             batchSize = MaxBatch; // Unused slots hold stale data; their outputs are ignored.
         }
 
-        var input = _inputValues[batchSize] ??= Wrap(_input, batchSize, _signature.InputLength, [batchSize, 3, _signature.InputHeight, _signature.InputWidth]);
-        var output = _outputValues[batchSize] ??= Wrap(_output, batchSize, _signature.OutputLength, [batchSize, _signature.OutputRows, _signature.OutputColumns]);
+        OrtValue input;
+        OrtValue output;
+        unsafe
+        {
+            input = _inputValues[batchSize] ??= Wrap(_input, batchSize, _signature.InputLength, [batchSize, 3, _signature.InputHeight, _signature.InputWidth]);
+            output = _outputValues[batchSize] ??= Wrap(_output, batchSize, _signature.OutputLength, [batchSize, _signature.OutputRows, _signature.OutputColumns]);
+        }
+
         _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
     }
 
@@ -94,15 +115,14 @@ internal sealed class ModelInstance : IDisposable
         Scratch.Dispose();
         _runOptions.Dispose();
         _session.Dispose();
-    }
-
-    private static unsafe OrtValue Wrap(float[] pinned, int batch, int perImage, long[] shape)
-    {
-        fixed (float* p = pinned)
+        unsafe
         {
-            // The array is pinned for its lifetime, so the address stays valid after the fixed block.
-            return OrtValue.CreateTensorValueWithData(
-                OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)p, (long)batch * perImage * sizeof(float));
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(_input);
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(_output);
         }
     }
+
+    private static unsafe OrtValue Wrap(float* buffer, int batch, int perImage, long[] shape) =>
+        OrtValue.CreateTensorValueWithData(
+            OrtMemoryInfo.DefaultInstance, TensorElementType.Float, shape, (IntPtr)buffer, (long)batch * perImage * sizeof(float));
 }

@@ -158,6 +158,12 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
             foreach (var record in records)
             {
                 entry.UnloadedByRequest.Add(record.Version);
+            }
+
+            // The next eligible version loads before the unloaded one stops serving.
+            await ApplyPolicyLockedAsync(entry, cancellationToken).ConfigureAwait(false);
+            foreach (var record in records)
+            {
                 RetireLocked(entry, record);
             }
 
@@ -361,29 +367,7 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
                 }
             }
 
-            var desired = Desired(entry);
-
-            // Newest first, so a new version starts serving as soon as it is ready.
-            foreach (var record in desired.OrderByDescending(r => long.Parse(r.Version, System.Globalization.CultureInfo.InvariantCulture)))
-            {
-                if (record.State == VersionState.Available)
-                {
-                    await LoadLockedAsync(entry, record, cancellationToken).ConfigureAwait(false);
-                    RecomputeServing(entry);
-                }
-            }
-
-            // Recomputed: versions that just failed must not count as the newest.
-            desired = Desired(entry);
-            foreach (var record in entry.Versions.Values)
-            {
-                if (record.State == VersionState.Ready && !desired.Contains(record))
-                {
-                    RetireLocked(entry, record);
-                }
-            }
-
-            RecomputeServing(entry);
+            await ApplyPolicyLockedAsync(entry, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -394,6 +378,34 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
         {
             entry.Gate.Release();
         }
+    }
+
+    /// <summary>Loads the versions the policy wants (newest first), then retires the ones it no longer wants.</summary>
+    private async Task ApplyPolicyLockedAsync(Entry entry, CancellationToken cancellationToken)
+    {
+        var desired = Desired(entry);
+
+        // Newest first, so a new version starts serving as soon as it is ready.
+        foreach (var record in desired.OrderByDescending(r => long.Parse(r.Version, System.Globalization.CultureInfo.InvariantCulture)))
+        {
+            if (record.State == VersionState.Available)
+            {
+                await LoadLockedAsync(entry, record, cancellationToken).ConfigureAwait(false);
+                RecomputeServing(entry);
+            }
+        }
+
+        // Recomputed: versions that just failed must not count as the newest.
+        desired = Desired(entry);
+        foreach (var record in entry.Versions.Values)
+        {
+            if (record.State == VersionState.Ready && !desired.Contains(record))
+            {
+                RetireLocked(entry, record);
+            }
+        }
+
+        RecomputeServing(entry);
     }
 
     /// <summary>Refreshes config and the version records from disk (under the model's gate).</summary>
@@ -614,6 +626,7 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
             finally
             {
                 version.Model.Dispose();
+                NativeHeap.Trim();
                 ServerMetrics.ModelReady.RemoveLabelled(version.Model.Name, version.Model.Version, version.Model.Provider.ToString().ToLowerInvariant());
                 if (_models.TryGetValue(version.Model.Name, out var entry) && entry.Versions.TryGetValue(version.Version, out var record) && ReferenceEquals(record.Loaded, version))
                 {
