@@ -6,6 +6,7 @@ const string Usage = """
     usage: infer <command> [options]
       detect IMAGE [--server URL] [--model M] [--conf C] [--json] [--out annotated.jpg]
       stream VIDEO [--server URL] [--streams N] [--fps F] [--mode latest|block] [--model M] [--frames N] [--out annotated.mp4] [--json FILE]
+             [--swap-versions 1,2 --swap-interval S --rest URL]   (promotes versions in turn during the load; reports swap latency)
       synth dataset --out DIR [--count N] [--seed S] [--width W] [--height H] [--categories circle,square,...] [--first I]
       eval --model DIR_OR_ONNX [--count 500] [--seed 9999] [--width 1280] [--height 720] [--categories ...] [--json FILE]
       synth video --out FILE.mp4 [--frames N] [--fps F] [--objects K] [--seed S] [--width W] [--height H] [--categories ...]

@@ -34,6 +34,9 @@ internal static class StreamCommand
         string? outPath = r.String("--out");
         string? jsonPath = r.String("--json");
         int quality = r.Int("--jpeg-quality", 90);
+        string? swapVersions = r.String("--swap-versions");
+        double swapInterval = r.Double("--swap-interval", 2);
+        string rest = r.String("--rest") ?? Environment.GetEnvironmentVariable("INFERENCESERVER_URL") ?? "http://127.0.0.1:8000";
         r.RejectUnknown();
         if (streams < 1 || streams > 256)
         {
@@ -88,13 +91,16 @@ internal static class StreamCommand
             }
         });
 
+        var swaps = swapVersions is null ? null : new SwapDriver(rest, model ?? "shapes", swapVersions.Split(','), swapInterval);
         var tasks = Enumerable.Range(0, streams).Select(s => RunOneAsync(
             client, $"cli-{s}", frames, fps, mode, model, latency, server_, s == 0 ? annotated : null,
-            () => Interlocked.Increment(ref results), () => Interlocked.Increment(ref errors), d => dropped[s] = d)).ToArray();
+            () => Interlocked.Increment(ref results), () => Interlocked.Increment(ref errors), d => dropped[s] = d, swaps)).ToArray();
+        var swapTask = swaps?.RunAsync(cts.Token) ?? Task.CompletedTask;
         await Task.WhenAll(tasks);
         double seconds = sw.Elapsed.TotalSeconds;
         await cts.CancelAsync();
         await status;
+        await swapTask;
         Console.Error.WriteLine();
 
         long sent = (long)frames.Count * streams;
@@ -111,6 +117,7 @@ internal static class StreamCommand
             throughput_fps = Math.Round(results / seconds, 1),
             latency_ms = new { p50 = R(latency.Percentile(50)), p90 = R(latency.Percentile(90)), p95 = R(latency.Percentile(95)), p99 = R(latency.Percentile(99)) },
             server_ms = server_.ToDictionary(kv => kv.Key, kv => R(kv.Value.Mean())),
+            swaps = swaps?.Summary(),
         };
         Console.WriteLine(JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }));
         if (jsonPath is not null)
@@ -131,7 +138,7 @@ internal static class StreamCommand
     private static async Task RunOneAsync(
         Detector.DetectorClient client, string id, IReadOnlyList<ByteString> frames, double fps, string mode, string? model,
         LatencyStats latency, ConcurrentDictionary<string, LatencyStats> serverStages, ConcurrentDictionary<ulong, FrameResult>? annotated,
-        Action onResult, Action onError, Action<long> onDropped)
+        Action onResult, Action onError, Action<long> onDropped, SwapDriver? swaps)
     {
         using var call = client.StreamDetect();
         var sentAt = new long[frames.Count];
@@ -149,6 +156,7 @@ internal static class StreamCommand
                 }
 
                 onResult();
+                swaps?.Observe(result.Version, Stopwatch.GetElapsedTime(Volatile.Read(ref sentAt[(int)result.Sequence]), now).TotalMilliseconds, now);
                 var t = result.Timings;
                 serverStages.GetOrAdd("queue", _ => new()).Add(t.QueueMs);
                 serverStages.GetOrAdd("decode", _ => new()).Add(t.DecodeMs);
