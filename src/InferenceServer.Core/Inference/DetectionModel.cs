@@ -51,6 +51,9 @@ internal sealed class DetectionModel : IDisposable
 
     public InstancePool Instances => _pool;
 
+    /// <summary>What auto-tuning measured and chose, when it ran.</summary>
+    public TuningResult? Tuning { get; init; }
+
     public string Label(int classId) =>
         (uint)classId < (uint)Labels.Count ? Labels[classId] : $"class{classId}";
 

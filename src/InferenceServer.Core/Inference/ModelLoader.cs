@@ -27,6 +27,15 @@ internal static class ModelLoader
             throw new ModelLoadException($"Cannot read model file '{onnxPath}': it does not exist.");
         }
 
+        TuningResult? tuning = null;
+        if (settings.AutoTune)
+        {
+            tuning = AutoTuner.Tune(onnxPath, manifest, settings, name, logger);
+            settings = settings.With(tuning.Chosen.Instances, tuning.Chosen.Threads, tuning.Chosen.MaxBatch);
+            Log.AutoTuned(logger, name, tuning.Chosen.Instances, tuning.Chosen.Threads, tuning.Chosen.MaxBatch, tuning.Chosen.FramesPerSecond,
+                tuning.Chosen.BatchP50Ms, tuning.BestOverall.FramesPerSecond, tuning.Grid.Count);
+        }
+
         var sessions = new List<InferenceSession>();
         var instances = new List<ModelInstance>();
         try
@@ -91,7 +100,7 @@ internal static class ModelLoader
                 logger, name, version, signature.InputName, string.Join(',', signature.InputShape), signature.InputWidth, signature.InputHeight,
                 signature.DynamicBatch ? $"dynamic (max {maxBatch})" : $"fixed {maxBatch}", postprocessor.Decoder.Kind.ToString(),
                 postprocessor.ClassCount, instances.Count, warmMs);
-            return new DetectionModel(name, version, signature, provider, labels, preprocess, postprocessor, defaults, new InstancePool(instances));
+            return new DetectionModel(name, version, signature, provider, labels, preprocess, postprocessor, defaults, new InstancePool(instances)) { Tuning = tuning };
         }
         catch
         {

@@ -18,6 +18,28 @@ public sealed class SessionSettings
     /// <summary>Largest batch for models with a dynamic batch axis (fixed-batch models use their own size).</summary>
     public int MaxBatchSize { get; set; } = 8;
 
+    /// <summary>At load, measure a short grid of instances × intra-op threads × max batch and keep the best.</summary>
+    public bool AutoTune { get; set; }
+
+    /// <summary>Auto-tuning only picks configurations whose median batch latency stays within this bound.</summary>
+    public double AutoTuneLatencyBoundMs { get; set; } = 100;
+
+    /// <summary>Measurement time per configuration while auto-tuning.</summary>
+    public double AutoTuneSecondsPerConfig { get; set; } = 0.6;
+
+    /// <summary>A copy with other instance/thread/batch values.</summary>
+    public SessionSettings With(int instances, int threads, int maxBatch) => new()
+    {
+        Provider = Provider,
+        DeviceId = DeviceId,
+        IntraOpThreads = threads,
+        Instances = instances,
+        MaxBatchSize = maxBatch,
+        AutoTune = false,
+        AutoTuneLatencyBoundMs = AutoTuneLatencyBoundMs,
+        AutoTuneSecondsPerConfig = AutoTuneSecondsPerConfig,
+    };
+
     /// <summary>Returns an error naming the bad property, or null.</summary>
     public string? Validate()
     {
@@ -39,6 +61,11 @@ public sealed class SessionSettings
         if (MaxBatchSize < 1 || MaxBatchSize > 256)
         {
             return $"MaxBatchSize must be within [1, 256] (got {MaxBatchSize}).";
+        }
+
+        if (AutoTuneLatencyBoundMs <= 0 || AutoTuneSecondsPerConfig <= 0 || AutoTuneSecondsPerConfig > 60)
+        {
+            return $"AutoTuneLatencyBoundMs must be positive and AutoTuneSecondsPerConfig within (0, 60] (got {AutoTuneLatencyBoundMs}, {AutoTuneSecondsPerConfig}).";
         }
 
         return null;
