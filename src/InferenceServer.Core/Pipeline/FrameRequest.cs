@@ -12,6 +12,7 @@ namespace InferenceServer.Core.Pipeline;
 internal sealed class FrameRequest
 {
     private readonly TaskCompletionSource<FrameOutcome>? _completion;
+    private int _completed;
 
     private FrameRequest(DetectionModel model, PostprocessOptions options, StreamSession? stream, bool awaitable)
     {
@@ -86,6 +87,11 @@ internal sealed class FrameRequest
     /// <summary>Hands the outcome to whoever waits: the single caller, or the stream's in-order output.</summary>
     public void Complete(FrameOutcome outcome)
     {
+        if (Interlocked.Exchange(ref _completed, 1) != 0)
+        {
+            return; // Exactly one outcome per frame.
+        }
+
         if (_completion is not null)
         {
             _completion.TrySetResult(outcome);

@@ -85,7 +85,19 @@ internal sealed partial class ModelBatcher : IAsyncDisposable
                 }
             }
 
-            await RunBatchAsync(batch).ConfigureAwait(false);
+            try
+            {
+                await RunBatchAsync(batch).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The loop must survive anything one batch does; its frames fail, the next batch runs.
+                LogBatchFailed(_logger, _model.Name, batch.Count, ex.Message);
+                foreach (var f in batch)
+                {
+                    f.Fail(FrameErrorCode.Internal, $"inference failed: {ex.Message}");
+                }
+            }
         }
     }
 
