@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using InferenceServer.Core.Inference;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace InferenceServer.Benchmarks;
 
@@ -36,57 +34,18 @@ internal static class RawThroughput
         }
 
         var rows = new List<Row>();
+        var baseSettings = new SessionSettings { Provider = ExecutionProvider.Cpu };
         foreach (var (instances, threads, batch) in grid)
         {
-            var settings = new SessionSettings { Provider = ExecutionProvider.Cpu, IntraOpThreads = threads, MaxBatchSize = batch, Instances = instances };
-            using var model = ModelLoader.Load(path, null, settings, "raw", "1", NullLogger.Instance);
-            if (!model.Signature.DynamicBatch && batch > 1)
+            var point = AutoTuner.Measure(path, null, baseSettings.With(instances, threads, batch), "raw", seconds);
+            if (point is null)
             {
                 continue;
             }
 
-            var rented = Enumerable.Range(0, instances).Select(_ => model.Instances.RentAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult()).ToArray();
-            foreach (var instance in rented)
-            {
-                for (int i = 0; i < batch; i++)
-                {
-                    instance.InputSlot(i).Fill(0.45f);
-                }
-
-                instance.Run(batch);
-            }
-
-            long frames = 0;
-            var latencies = new List<double>();
-            var sw = Stopwatch.StartNew();
-            var workers = rented.Select(instance => Task.Factory.StartNew(() =>
-            {
-                var local = new List<double>();
-                while (sw.Elapsed.TotalSeconds < seconds)
-                {
-                    long t0 = Stopwatch.GetTimestamp();
-                    instance.Run(batch);
-                    local.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-                    Interlocked.Add(ref frames, batch);
-                }
-
-                lock (latencies)
-                {
-                    latencies.AddRange(local);
-                }
-            }, TaskCreationOptions.LongRunning)).ToArray();
-            Task.WaitAll(workers);
-            foreach (var instance in rented)
-            {
-                model.Instances.Return(instance);
-            }
-
-            double fps = frames / sw.Elapsed.TotalSeconds;
-            latencies.Sort();
-            double p50 = latencies[latencies.Count / 2];
-            var row = new Row(instances, threads, batch, Math.Round(fps, 1), Math.Round(p50, 2));
+            var row = new Row(instances, threads, batch, point.FramesPerSecond, point.BatchP50Ms);
             rows.Add(row);
-            Console.WriteLine($"instances {instances} threads {threads} batch {batch}: {fps,7:F1} frames/s, p50 {p50:F2} ms per batch");
+            Console.WriteLine($"instances {instances} threads {threads} batch {batch}: {row.FramesPerSecond,7:F1} frames/s, p50 {row.P50Ms:F2} ms per batch");
         }
 
         var best = rows.MaxBy(r => r.FramesPerSecond)!;

@@ -21,7 +21,7 @@ internal static class AutoTuner
             {
                 foreach (int batch in new[] { 1, 4, 8 })
                 {
-                    var point = Measure(onnxPath, manifest, settings.With(instances, threads, batch), name, settings.AutoTuneSecondsPerConfig, logger);
+                    var point = Measure(onnxPath, manifest, settings.With(instances, threads, batch), name, settings.AutoTuneSecondsPerConfig);
                     if (point is not null)
                     {
                         grid.Add(point);
@@ -41,7 +41,8 @@ internal static class AutoTuner
         return new TuningResult(chosen, best, grid, settings.AutoTuneLatencyBoundMs);
     }
 
-    private static TuningPoint? Measure(string path, ModelManifest? manifest, SessionSettings settings, string name, double seconds, ILogger logger)
+    /// <summary>Throughput and median batch latency of one configuration; null when it does not apply (a fixed-batch model at another batch).</summary>
+    internal static TuningPoint? Measure(string path, ModelManifest? manifest, SessionSettings settings, string name, double seconds)
     {
         using var model = ModelLoader.Load(path, manifest, settings, name, "tuning", Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         int batch = model.Instances.MaxBatch;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace InferenceServer.Core.Registry;
 
@@ -11,14 +10,6 @@ internal sealed class ModelConfig
 {
     public const string FileName = "config.json";
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
 
     /// <summary>How many of the newest complete versions to keep loaded (Triton's version_policy latest: N).</summary>
     public int LatestVersions { get; set; } = 1;
@@ -39,7 +30,7 @@ internal sealed class ModelConfig
 
         try
         {
-            var config = JsonSerializer.Deserialize<ModelConfig>(File.ReadAllText(path), JsonOptions) ?? new ModelConfig();
+            var config = JsonSerializer.Deserialize<ModelConfig>(File.ReadAllText(path), RegistryJson.Options) ?? new ModelConfig();
             config.Aliases = new Dictionary<string, string>(config.Aliases ?? [], StringComparer.Ordinal);
             config.History ??= [];
             return config;
@@ -54,7 +45,7 @@ internal sealed class ModelConfig
     {
         string path = Path.Combine(modelDirectory, FileName);
         string temp = path + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(this, JsonOptions));
+        File.WriteAllText(temp, JsonSerializer.Serialize(this, RegistryJson.Options));
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
 
 namespace InferenceServer.Core.Registry;
 
@@ -12,14 +11,6 @@ internal sealed class ModelManifest
 {
     public const string FileName = "manifest.json";
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        WriteIndented = true,
-        ReadCommentHandling = JsonCommentHandling.Skip,
-        AllowTrailingCommas = true,
-    };
 
     /// <summary>Output decoder: yolov8, yolov5, yolox, yolox_decoded, end2end or rtdetr.</summary>
     public string? Decoder { get; set; }
@@ -50,7 +41,7 @@ internal sealed class ModelManifest
     {
         try
         {
-            return JsonSerializer.Deserialize<ModelManifest>(json, JsonOptions)
+            return JsonSerializer.Deserialize<ModelManifest>(json, RegistryJson.Options)
                 ?? throw new InvalidDataException("The manifest is empty (null).");
         }
         catch (JsonException ex)
@@ -65,5 +56,5 @@ internal sealed class ModelManifest
         return File.Exists(path) ? Parse(File.ReadAllText(path)) : null;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+    public string ToJson() => JsonSerializer.Serialize(this, RegistryJson.Options);
 }

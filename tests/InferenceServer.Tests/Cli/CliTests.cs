@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using InferenceServer.Core.Training.Synthetic;
 using InferenceServer.TestModels;
@@ -72,22 +71,10 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("error:", stderr, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(params string[] args)
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         string config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         string dll = Path.Combine(RepoPaths.Root, "src", "InferenceServer.Cli", "bin", config, "net10.0", "linux-x64", "infer.dll");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await p.WaitForExitAsync(cts.Token);
-        return (p.ExitCode, await stdout, await stderr);
+        return ProcessRunner.RunAsync("dotnet", [dll, .. args], TimeSpan.FromMinutes(2));
     }
 }
