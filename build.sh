@@ -30,7 +30,12 @@ case "${1:-}" in
     shift
     install_missing "${RUNTIME_PACKAGES[@]}"
     dotnet build src/InferenceServer/InferenceServer.csproj -c Release -nologo -v quiet
-    exec dotnet src/InferenceServer/bin/Release/net10.0/linux-x64/InferenceServer.dll "$@"
+    # Local development: auth is off unless configured (INFERENCESERVER__AUTH__*); the server warns when it is.
+    auth=()
+    if [ -z "${INFERENCESERVER__AUTH__ENABLED:-}${INFERENCESERVER__AUTH__KEYFILE:-}" ]; then
+      auth=(--InferenceServer:Auth:Enabled=false)
+    fi
+    exec dotnet src/InferenceServer/bin/Release/net10.0/linux-x64/InferenceServer.dll "${auth[@]}" "$@"
     ;;
   test)
     shift

@@ -2,6 +2,8 @@ using System.Net;
 using InferenceServer.Configuration;
 using InferenceServer.Endpoints;
 using InferenceServer.Hosting;
+using InferenceServer.Security;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -50,6 +52,7 @@ public static class ServerApp
             });
         });
 
+        AddSecurity(builder, options);
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService<ModelLoaderService>();
         builder.Services.AddSingleton<PipelineHost>();
@@ -67,22 +70,73 @@ public static class ServerApp
         var app = builder.Build();
         app.UseMiddleware<PortRoutingMiddleware>();
         app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.UseAuthorization();
         HealthEndpoints.Map(app);
         DetectEndpoints.Map(app);
         KServeEndpoints.Map(app);
         RegistryEndpoints.Map(app);
-        app.MapGrpcService<Services.DetectorService>();
+        app.MapGrpcService<Services.DetectorService>().RequireAuthorization(Roles.InferPolicy);
         app.MapGrpcService<Services.KServeService>();
-        app.MapGrpcHealthChecksService();
-        app.MapGrpcReflectionService();
-        app.MapMetrics("/metrics");
+        app.MapGrpcHealthChecksService().AllowAnonymous();
+        app.MapGrpcReflectionService().AllowAnonymous();
+        var metrics = app.MapMetrics("/metrics");
+        if (options.Auth.Enabled && options.Auth.ProtectMetrics)
+        {
+            metrics.RequireAuthorization(Roles.AnyKeyPolicy);
+        }
+        else
+        {
+            metrics.AllowAnonymous();
+        }
 
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("InferenceServer");
+            if (!options.Auth.Enabled)
+            {
+                Hosting.Log.AuthDisabled(logger);
+            }
+
             Hosting.Log.Listening(logger, options.ListenAddress, endpoints.HttpPort, endpoints.GrpcPort, endpoints.MetricsPort);
         });
         return app;
+    }
+
+    private static void AddSecurity(WebApplicationBuilder builder, ServerOptions options)
+    {
+        var auth = builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName);
+        builder.Services.AddAuthorization(policies =>
+        {
+            if (!options.Auth.Enabled)
+            {
+                // Explicitly disabled (local development): every policy passes; a warning is logged at start.
+                foreach (var name in new[] { Roles.InferPolicy, Roles.StatusPolicy, Roles.AdminPolicy, Roles.AnyKeyPolicy })
+                {
+                    policies.AddPolicy(name, p => p.RequireAssertion(_ => true));
+                }
+
+                return;
+            }
+
+            policies.AddPolicy(Roles.InferPolicy, p => p.RequireRole(Roles.Camera, Roles.Admin));
+            policies.AddPolicy(Roles.StatusPolicy, p => p.RequireRole(Roles.Operator, Roles.Admin));
+            policies.AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
+            policies.AddPolicy(Roles.AnyKeyPolicy, p => p.RequireAuthenticatedUser());
+        });
+
+        ApiKeyStore store;
+        try
+        {
+            store = options.Auth.Enabled ? ApiKeyStore.Load(options.Auth) : ApiKeyStore.Load(new ApiKeyOptions());
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            throw new ConfigurationException(ex.Message, ex);
+        }
+
+        builder.Services.AddSingleton(store);
+        auth.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
     }
 
     private static ServerOptions BindAndValidate(IConfiguration configuration)

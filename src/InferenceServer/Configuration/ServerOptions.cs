@@ -1,5 +1,6 @@
 using InferenceServer.Core.Inference;
 using InferenceServer.Core.Pipeline;
+using InferenceServer.Security;
 
 namespace InferenceServer.Configuration;
 
@@ -37,6 +38,9 @@ public sealed class ServerOptions
 
     /// <summary>Decode workers, batching delay and stream limits.</summary>
     public PipelineOptions Pipeline { get; set; } = new();
+
+    /// <summary>API keys and roles.</summary>
+    public ApiKeyOptions Auth { get; set; } = new();
 
     /// <summary>Repository watching and uploads.</summary>
     public RegistrySettings Registry { get; set; } = new();

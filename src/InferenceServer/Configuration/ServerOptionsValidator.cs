@@ -54,6 +54,16 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:Pipeline:{pipelineError}");
         }
 
+        if (options.Auth.Enabled && options.Auth.Keys.Count == 0 && string.IsNullOrEmpty(options.Auth.KeyFile))
+        {
+            errors.Add($"{S}:Auth: no API keys configured: set {S}:Auth:KeyFile or {S}:Auth:Keys, or disable auth for local development with {S}:Auth:Enabled=false.");
+        }
+
+        if (options.Auth.Enabled && !string.IsNullOrEmpty(options.Auth.KeyFile) && !File.Exists(options.Auth.KeyFile))
+        {
+            errors.Add($"{S}:Auth:KeyFile '{options.Auth.KeyFile}' does not exist.");
+        }
+
         if (options.Registry.Validate() is string registryError)
         {
             errors.Add($"{S}:Registry:{registryError}");

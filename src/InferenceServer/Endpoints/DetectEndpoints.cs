@@ -9,7 +9,7 @@ internal static class DetectEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/detect", DetectAsync);
+        app.MapPost("/v1/detect", DetectAsync).RequireAuthorization(Security.Roles.InferPolicy);
     }
 
     private static async Task<IResult> DetectAsync(HttpContext http, ModelHost models, PipelineHost pipeline, CancellationToken cancellationToken)

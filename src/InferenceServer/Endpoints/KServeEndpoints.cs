@@ -10,12 +10,14 @@ internal static class KServeEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v2/models/{name}", (string name, ModelHost models) => Metadata(models, name, null));
-        app.MapGet("/v2/models/{name}/versions/{version}", (string name, string version, ModelHost models) => Metadata(models, name, version));
-        app.MapGet("/v2/models/{name}/ready", (string name, ModelHost models) => Ready(models, name, null));
-        app.MapGet("/v2/models/{name}/versions/{version}/ready", (string name, string version, ModelHost models) => Ready(models, name, version));
-        app.MapPost("/v2/models/{name}/infer", (string name, HttpContext http, ModelHost models, PipelineHost pipeline) => InferAsync(http, models, pipeline, name, null));
-        app.MapPost("/v2/models/{name}/versions/{version}/infer", (string name, string version, HttpContext http, ModelHost models, PipelineHost pipeline) => InferAsync(http, models, pipeline, name, version));
+        const string Any = Security.Roles.AnyKeyPolicy;
+        const string Infer = Security.Roles.InferPolicy;
+        app.MapGet("/v2/models/{name}", (string name, ModelHost models) => Metadata(models, name, null)).RequireAuthorization(Any);
+        app.MapGet("/v2/models/{name}/versions/{version}", (string name, string version, ModelHost models) => Metadata(models, name, version)).RequireAuthorization(Any);
+        app.MapGet("/v2/models/{name}/ready", (string name, ModelHost models) => Ready(models, name, null)).RequireAuthorization(Any);
+        app.MapGet("/v2/models/{name}/versions/{version}/ready", (string name, string version, ModelHost models) => Ready(models, name, version)).RequireAuthorization(Any);
+        app.MapPost("/v2/models/{name}/infer", (string name, HttpContext http, ModelHost models, PipelineHost pipeline) => InferAsync(http, models, pipeline, name, null)).RequireAuthorization(Infer);
+        app.MapPost("/v2/models/{name}/versions/{version}/infer", (string name, string version, HttpContext http, ModelHost models, PipelineHost pipeline) => InferAsync(http, models, pipeline, name, version)).RequireAuthorization(Infer);
     }
 
     private static IResult Metadata(ModelHost models, string name, string? version)

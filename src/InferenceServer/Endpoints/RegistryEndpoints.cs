@@ -12,9 +12,12 @@ internal static class RegistryEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", (ModelHost models) => Results.Ok(models.Registry.List().Select(ToJson)));
-        app.MapGet("/v1/models/{name}", (string name, ModelHost models) =>
-            models.Registry.Get(name) is { } status ? Results.Ok(ToJson(status)) : Error(StatusCodes.Status404NotFound, $"model '{name}' not found"));
+        // Reads need the operator role; everything that changes the registry needs admin.
+        var status = app.MapGroup("/v1/models").RequireAuthorization(Security.Roles.StatusPolicy);
+        status.MapGet(string.Empty, (ModelHost models) => Results.Ok(models.Registry.List().Select(ToJson)));
+        status.MapGet("/{name}", (string name, ModelHost models) =>
+            models.Registry.Get(name) is { } s ? Results.Ok(ToJson(s)) : Error(StatusCodes.Status404NotFound, $"model '{name}' not found"));
+        app = app.MapGroup(string.Empty).RequireAuthorization(Security.Roles.AdminPolicy);
         app.MapPost("/v1/models/{name}/load", (string name, string? version, ModelHost models, CancellationToken ct) =>
             RunAsync(() => models.Registry.LoadAsync(name, version, ct)));
         app.MapPost("/v1/models/{name}/unload", (string name, string? version, ModelHost models, CancellationToken ct) =>

@@ -8,6 +8,7 @@ using InferenceServer.Protos.Inference;
 namespace InferenceServer.Services;
 
 /// <summary>KServe v2 / Open Inference Protocol over gRPC (inference.GRPCInferenceService).</summary>
+[Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Roles.AnyKeyPolicy)]
 internal sealed class KServeService : GRPCInferenceService.GRPCInferenceServiceBase
 {
     private readonly ModelHost _models;
@@ -19,9 +20,11 @@ internal sealed class KServeService : GRPCInferenceService.GRPCInferenceServiceB
         _pipeline = pipeline;
     }
 
+    [Microsoft.AspNetCore.Authorization.AllowAnonymous]
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
 
+    [Microsoft.AspNetCore.Authorization.AllowAnonymous]
     public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerReadyResponse { Ready = _models.IsReady });
 
@@ -49,6 +52,7 @@ internal sealed class KServeService : GRPCInferenceService.GRPCInferenceServiceB
         return Task.FromResult(response);
     }
 
+    [Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Roles.InferPolicy)]
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var lease = Find(request.ModelName, request.ModelVersion);
@@ -88,6 +92,7 @@ internal sealed class KServeService : GRPCInferenceService.GRPCInferenceServiceB
         return response;
     }
 
+    [Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Roles.StatusPolicy)]
     public override Task<RepositoryIndexResponse> RepositoryIndex(RepositoryIndexRequest request, ServerCallContext context)
     {
         var response = new RepositoryIndexResponse();
@@ -113,12 +118,14 @@ internal sealed class KServeService : GRPCInferenceService.GRPCInferenceServiceB
         return Task.FromResult(response);
     }
 
+    [Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Roles.AdminPolicy)]
     public override async Task<RepositoryModelLoadResponse> RepositoryModelLoad(RepositoryModelLoadRequest request, ServerCallContext context)
     {
         await Control(() => _models.Registry.LoadAsync(request.ModelName, VersionParameter(request.Parameters), context.CancellationToken));
         return new RepositoryModelLoadResponse();
     }
 
+    [Microsoft.AspNetCore.Authorization.Authorize(Policy = Security.Roles.AdminPolicy)]
     public override async Task<RepositoryModelUnloadResponse> RepositoryModelUnload(RepositoryModelUnloadRequest request, ServerCallContext context)
     {
         await Control(() => _models.Registry.UnloadAsync(request.ModelName, VersionParameter(request.Parameters), context.CancellationToken));

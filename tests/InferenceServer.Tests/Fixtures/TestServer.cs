@@ -48,6 +48,7 @@ internal sealed class TestServer : IAsyncDisposable
             "--InferenceServer:Session:Provider=Cpu",
             "--InferenceServer:Session:IntraOpThreads=1",
             "--Logging:LogLevel:Default=Warning",
+            "--InferenceServer:Auth:Enabled=false", // tests of auth pass keys and Enabled=true after this
             .. extraArgs,
         ];
         var app = ServerApp.Build(args);

@@ -34,7 +34,8 @@ public sealed class ProcessLifecycleTests
             "--InferenceServer:GrpcPort=0",
             "--InferenceServer:MetricsPort=0",
             $"--InferenceServer:ModelRepository={repo.Path}",
-            "--InferenceServer:Session:Provider=Cpu");
+            "--InferenceServer:Session:Provider=Cpu",
+            "--InferenceServer:Auth:Enabled=false");
         int port = await server.HttpPortAsync(TimeSpan.FromSeconds(60));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
