@@ -3,6 +3,7 @@ using InferenceServer.Configuration;
 using InferenceServer.Endpoints;
 using InferenceServer.Hosting;
 using InferenceServer.Security;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
@@ -71,7 +72,19 @@ public static class ServerApp
         app.UseMiddleware<PortRoutingMiddleware>();
         app.UseHttpMetrics();
         app.UseAuthentication();
+
+        // Wraps authorization, so refused attempts (403) are recorded too.
+        var audit = app.Services.GetRequiredService<AuditLog>();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            if (AuditLog.IsAudited(context.GetEndpoint()))
+            {
+                audit.Write(context);
+            }
+        });
         app.UseAuthorization();
+        app.UseRateLimiter();
         HealthEndpoints.Map(app);
         DetectEndpoints.Map(app);
         KServeEndpoints.Map(app);
@@ -136,8 +149,46 @@ public static class ServerApp
         }
 
         builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(new AuditLog(options.AuditLogPath));
+        builder.Services.AddSingleton(new StreamQuota(options.Limits.StreamsPerKey));
+        var limits = options.Limits;
+        builder.Services.AddRateLimiter(r =>
+        {
+            var limiters = new List<PartitionedRateLimiter<HttpContext>>();
+            if (limits.RequestsPerSecondPerKey > 0)
+            {
+                limiters.Add(PartitionedRateLimiter.Create<HttpContext, string>(ctx => IsHealth(ctx)
+                    ? RateLimitPartition.GetNoLimiter("health")
+                    : RateLimitPartition.GetTokenBucketLimiter(KeyPartition.Of(ctx), _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = limits.BurstPerKey,
+                        TokensPerPeriod = Math.Max(1, (int)Math.Round(limits.RequestsPerSecondPerKey)),
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(Math.Max(1, Math.Round(limits.RequestsPerSecondPerKey)) / limits.RequestsPerSecondPerKey),
+                        QueueLimit = 0,
+                        AutoReplenishment = true,
+                    })));
+            }
+
+            if (limits.ConcurrentRequestsPerKey > 0)
+            {
+                limiters.Add(PartitionedRateLimiter.Create<HttpContext, string>(ctx => IsHealth(ctx)
+                    ? RateLimitPartition.GetNoLimiter("health")
+                    : RateLimitPartition.GetConcurrencyLimiter(KeyPartition.Of(ctx), _ => new ConcurrencyLimiterOptions { PermitLimit = limits.ConcurrentRequestsPerKey, QueueLimit = 0 })));
+            }
+
+            if (limiters.Count > 0)
+            {
+                r.GlobalLimiter = limiters.Count == 1 ? limiters[0] : PartitionedRateLimiter.CreateChained([.. limiters]);
+            }
+
+            r.OnRejected = (context, _) => new ValueTask(KeyPartition.RejectAsync(context.HttpContext, "rate limit exceeded for this key (InferenceServer:Limits)"));
+        });
         auth.AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
     }
+
+    private static bool IsHealth(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/v2/health", StringComparison.Ordinal)
+        || context.Request.Path.StartsWithSegments("/grpc.health.v1.Health", StringComparison.Ordinal);
 
     private static ServerOptions BindAndValidate(IConfiguration configuration)
     {

@@ -42,6 +42,12 @@ public sealed class ServerOptions
     /// <summary>API keys and roles.</summary>
     public ApiKeyOptions Auth { get; set; } = new();
 
+    /// <summary>Per-key rate, concurrency and stream limits.</summary>
+    public LimitOptions Limits { get; set; } = new();
+
+    /// <summary>Append-only JSON-lines audit log of operator and admin actions; empty disables it.</summary>
+    public string AuditLogPath { get; set; } = "logs/audit.jsonl";
+
     /// <summary>Repository watching and uploads.</summary>
     public RegistrySettings Registry { get; set; } = new();
 

@@ -64,6 +64,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:Auth:KeyFile '{options.Auth.KeyFile}' does not exist.");
         }
 
+        if (options.Limits.Validate() is string limitsError)
+        {
+            errors.Add($"{S}:Limits: {limitsError}");
+        }
+
         if (options.Registry.Validate() is string registryError)
         {
             errors.Add($"{S}:Registry:{registryError}");

@@ -14,11 +14,13 @@ internal sealed partial class DetectorService : Detector.DetectorBase
     private readonly ModelHost _models;
     private readonly PipelineHost _pipeline;
     private readonly ILogger<DetectorService> _logger;
+    private readonly Security.StreamQuota _quota;
 
-    public DetectorService(ModelHost models, PipelineHost pipeline, ILogger<DetectorService> logger)
+    public DetectorService(ModelHost models, PipelineHost pipeline, Security.StreamQuota quota, ILogger<DetectorService> logger)
     {
         _models = models;
         _pipeline = pipeline;
+        _quota = quota;
         _logger = logger;
     }
 
@@ -91,6 +93,8 @@ internal sealed partial class DetectorService : Detector.DetectorBase
             throw new RpcException(new Status(StatusCode.InvalidArgument, "stream_id is longer than 128 characters."));
         }
 
+        using var slot = _quota.TryEnter(Security.KeyPartition.Of(context.GetHttpContext()))
+            ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many concurrent streams for this key (InferenceServer:Limits:StreamsPerKey)."));
         var mode = first.Backpressure == Backpressure.Block ? BackpressureMode.Block : BackpressureMode.Latest;
         using var session = _pipeline.Pipeline.OpenStream(streamId, mode)
             ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "too many concurrent streams (InferenceServer:Pipeline:MaxStreams)."));

@@ -27,6 +27,8 @@ internal sealed class TestServer : IAsyncDisposable
 
     public string Repository => _repo.Path;
 
+    public string AuditLogPath => Path.Combine(_repo.Path, "audit.jsonl");
+
     /// <summary>Starts a server whose repository holds the given models (name → ONNX bytes, version 1).</summary>
     public static async Task<TestServer> StartAsync(IDictionary<string, byte[]>? models = null, string defaultModel = "shapes", params string[] extraArgs)
     {
@@ -49,6 +51,7 @@ internal sealed class TestServer : IAsyncDisposable
             "--InferenceServer:Session:IntraOpThreads=1",
             "--Logging:LogLevel:Default=Warning",
             "--InferenceServer:Auth:Enabled=false", // tests of auth pass keys and Enabled=true after this
+            $"--InferenceServer:AuditLogPath={Path.Combine(repo.Path, "audit.jsonl")}",
             .. extraArgs,
         ];
         var app = ServerApp.Build(args);
