@@ -36,19 +36,36 @@ public static class ServerApp
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxMessageBytes;
             var address = options.ListenAddress == "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.ListenAddress);
+            var tls = options.Tls;
             kestrel.Listen(address, options.HttpPort, l =>
             {
-                l.Protocols = HttpProtocols.Http1; // Plain-text HTTP/2 is for gRPC, on its own port.
+                // Plain-text HTTP/2 is for gRPC, on its own port; with TLS, ALPN negotiates either.
+                l.Protocols = tls.Enabled ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                if (tls.Enabled)
+                {
+                    TlsSetup.Apply(l, tls);
+                }
+
                 endpoints.Http = l;
             });
             kestrel.Listen(address, options.GrpcPort, l =>
             {
-                l.Protocols = HttpProtocols.Http2; // h2c: gRPC without TLS needs prior-knowledge HTTP/2.
+                l.Protocols = HttpProtocols.Http2; // Without TLS this is h2c (prior-knowledge HTTP/2).
+                if (tls.Enabled)
+                {
+                    TlsSetup.Apply(l, tls);
+                }
+
                 endpoints.Grpc = l;
             });
             kestrel.Listen(address, options.MetricsPort, l =>
             {
                 l.Protocols = HttpProtocols.Http1;
+                if (tls.Enabled && tls.Metrics)
+                {
+                    TlsSetup.Apply(l, tls);
+                }
+
                 endpoints.Metrics = l;
             });
         });

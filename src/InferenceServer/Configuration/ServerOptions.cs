@@ -42,6 +42,9 @@ public sealed class ServerOptions
     /// <summary>API keys and roles.</summary>
     public ApiKeyOptions Auth { get; set; } = new();
 
+    /// <summary>TLS and mutual TLS for the listeners.</summary>
+    public TlsOptions Tls { get; set; } = new();
+
     /// <summary>Per-key rate, concurrency and stream limits.</summary>
     public LimitOptions Limits { get; set; } = new();
 

@@ -64,6 +64,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:Auth:KeyFile '{options.Auth.KeyFile}' does not exist.");
         }
 
+        if (options.Tls.Validate() is string tlsError)
+        {
+            errors.Add($"{S}:Tls: {tlsError}");
+        }
+
         if (options.Limits.Validate() is string limitsError)
         {
             errors.Add($"{S}:Limits: {limitsError}");

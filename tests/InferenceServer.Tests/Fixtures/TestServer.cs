@@ -25,6 +25,9 @@ internal sealed class TestServer : IAsyncDisposable
 
     public Uri GrpcAddress { get; }
 
+    /// <summary>The bound ports (for tests that build their own clients, e.g. over TLS).</summary>
+    public ListenEndpoints Endpoints => (ListenEndpoints)_app.Services.GetService(typeof(ListenEndpoints))!;
+
     public string Repository => _repo.Path;
 
     public string AuditLogPath => Path.Combine(_repo.Path, "audit.jsonl");
