@@ -115,7 +115,7 @@ internal static class KServeEndpoints
         }
     }
 
-    private static ((string? Id, float[] Data, int Batch)? Request, string? Error) Parse(JsonElement root, DetectionModel model)
+    internal static ((string? Id, float[] Data, int Batch)? Request, string? Error) Parse(JsonElement root, DetectionModel model)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
