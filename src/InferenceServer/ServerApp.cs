@@ -25,6 +25,7 @@ public static class ServerApp
         configure?.Invoke(builder);
 
         var options = BindAndValidate(builder.Configuration);
+        Core.Inference.NativeHeap.Configure();
         var endpoints = new ListenEndpoints();
         builder.Services.AddSingleton(endpoints);
         builder.Services.AddSingleton<IValidateOptions<ServerOptions>, ServerOptionsValidator>();

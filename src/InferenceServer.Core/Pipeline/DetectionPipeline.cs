@@ -23,6 +23,9 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     private readonly Channel<StreamSession> _ready;
     private readonly ConcurrentDictionary<DetectionModel, ModelBatcher> _batchers = new();
     private readonly ConcurrentDictionary<StreamSession, byte> _streams = new();
+
+    // By input size, not by model version: a hot-swapped version reuses its predecessor's buffers.
+    private readonly ConcurrentDictionary<int, TensorBufferPool> _buffers = new();
     private readonly Task[] _workers;
     private readonly Task _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
@@ -123,7 +126,8 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     }
 
     internal ModelBatcher BatcherFor(DetectionModel model) =>
-        _batchers.GetOrAdd(model, m => new ModelBatcher(m, _options, _logger));
+        _batchers.GetOrAdd(model, m => new ModelBatcher(
+            m, _options, _buffers.GetOrAdd(m.Signature.InputLength, length => new TensorBufferPool(length)), _logger));
 
     private void Schedule(StreamSession stream)
     {

@@ -20,12 +20,13 @@ internal sealed partial class ModelBatcher : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Task[] _loops;
 
-    public ModelBatcher(DetectionModel model, PipelineOptions options, ILogger logger)
+    /// <param name="buffers">Tensor pool for this model's input size, shared with other versions of the same size.</param>
+    public ModelBatcher(DetectionModel model, PipelineOptions options, TensorBufferPool buffers, ILogger logger)
     {
         _model = model;
         _logger = logger;
         _maxDelay = TimeSpan.FromTicks(options.MaxQueueDelayMicroseconds * 10L);
-        Buffers = new TensorBufferPool(model.Signature.InputLength);
+        Buffers = buffers;
 
         // Two full batches per instance: enough to form the next batch while one runs, small enough that frames
         // wait upstream in their stream's queue, where the latest policy can still drop stale ones.

@@ -14,6 +14,7 @@ using Xunit.Abstractions;
 namespace InferenceServer.Tests.Registry;
 
 /// <summary>Zero-downtime swaps under load, and the registry's REST and KServe repository APIs, on the real host.</summary>
+[Collection(SerialCollection.Name)]
 public sealed class HotSwapTests : IAsyncLifetime
 {
     private static readonly string ShapesDir = Path.Combine(RepoPaths.Root, "models", "repository", "shapes", "1");
@@ -53,9 +54,10 @@ public sealed class HotSwapTests : IAsyncLifetime
         var streams = Enumerable.Range(0, 4).Select(s => StreamUntilAsync(client, $"swap-{s}", video.Frames, perStream[s], stop.Token)).ToArray();
 
         await WaitForResultsAsync(perStream, 20);
-        long baseline = RssBytes();
+        long baseline = NativeBytes();
         int swaps = 1;
-        for (int i = 0; i < 10; i++)
+        int cycles = int.TryParse(Environment.GetEnvironmentVariable("SWAP_CYCLES"), out int c) ? c : 10;
+        for (int i = 0; i < cycles; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await PromoteAsync("1")).StatusCode);
             await WaitForResultsAsync(perStream, 5);
@@ -68,10 +70,8 @@ public sealed class HotSwapTests : IAsyncLifetime
         await stop.CancelAsync();
         await Task.WhenAll(streams);
         await WaitUntilAsync(async () => (await StatusAsync()).GetProperty("versions").EnumerateArray().Count(v => v.GetProperty("state").GetString() is "ready" or "draining") == 1);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        long after = RssBytes();
-        _output.WriteLine($"RSS baseline {baseline / 1e6:F1} MB, after 20 swaps {after / 1e6:F1} MB");
+        long after = NativeBytes();
+        _output.WriteLine($"native memory (RSS minus the managed heap's committed bytes): baseline {baseline / 1e6:F1} MB, after 20 swaps {after / 1e6:F1} MB; RSS {RssBytes() / 1e6:F1} MB");
 
         foreach (var results in perStream)
         {
@@ -85,7 +85,8 @@ public sealed class HotSwapTests : IAsyncLifetime
         }
 
         Assert.True(perStream.Sum(q => q.Count(r => r.Version == "1")) > 0, "promotions reached the streams");
-        Assert.True(after - baseline < 150_000_000, $"native memory grew by {(after - baseline) / 1e6:F1} MB over 20 swaps");
+        // One resident version of this model is ~80 MB of ONNX Runtime memory: growth must stay well below that.
+        Assert.True(after - baseline < 50_000_000, $"native memory grew by {(after - baseline) / 1e6:F1} MB over {swaps} swaps");
     }
 
     [Fact]
@@ -204,6 +205,15 @@ public sealed class HotSwapTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>Process memory that is not the managed heap: ONNX Runtime sessions, native buffers, OpenCV.</summary>
+    private static long NativeBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return RssBytes() - GC.GetGCMemoryInfo().TotalCommittedBytes;
     }
 
     private static long RssBytes()
