@@ -7,7 +7,7 @@ const string Usage = """
       detect IMAGE [--server URL] [--model M] [--conf C] [--json] [--out annotated.jpg]
       stream VIDEO [--server URL] [--streams N] [--fps F] [--mode latest|block] [--model M] [--frames N] [--out annotated.mp4] [--json FILE]
              [--swap-versions 1,2 --swap-interval S --rest URL]   (promotes versions in turn during the load; reports swap latency)
-      bench [--server URL] [--streams 1,4,8] [--image-size 1280x720] [--fps F] [--mode block|latest] [--unary] [--model M]
+      bench [--server URL] [--streams 1,4,8] [--image-size 1280x720] [--fps F] [--mode block|latest] [--unary] [--model M] [--max-inflight 1]
             [--warmup S] [--window S] [--stability 0.1] [--csv FILE] [--json FILE] [--label NAME]
       synth dataset --out DIR [--count N] [--seed S] [--width W] [--height H] [--categories circle,square,...] [--first I]
       eval --model DIR_OR_ONNX [--count 500] [--seed 9999] [--width 1280] [--height 720] [--categories ...] [--json FILE]

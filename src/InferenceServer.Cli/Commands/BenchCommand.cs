@@ -34,6 +34,7 @@ internal static class BenchCommand
         string? csv = r.String("--csv");
         string? json = r.String("--json");
         string? label = r.String("--label");
+        int inflight = r.Int("--max-inflight", 1);
         bool unary = r.Flag("--unary");
         r.RejectUnknown();
         var dims = size.Split('x');
@@ -52,7 +53,7 @@ internal static class BenchCommand
         Console.Error.WriteLine($"{label ?? server}: {(unary ? "unary Detect" : $"StreamDetect ({mode})")}, {width}x{height} JPEG, {(fps > 0 ? $"{fps} fps per stream" : "full speed")}");
         foreach (int n in levels)
         {
-            var row = await MeasureAsync(client, n, frames, fps, mode, model, unary, warmup, window, stability, maxWindows);
+            var row = await MeasureAsync(client, n, frames, fps, mode, model, unary, inflight, warmup, window, stability, maxWindows);
             rows.Add(row);
             Console.Error.WriteLine($"  {n,3} stream(s): {row.Throughput,7:F1} fps  p50 {row.P50,7:F1}  p90 {row.P90,7:F1}  p95 {row.P95,7:F1}  p99 {row.P99,7:F1} ms  dropped {row.Dropped}  stable={row.Stable}");
         }
@@ -78,13 +79,13 @@ internal static class BenchCommand
     }
 
     private static async Task<BenchRow> MeasureAsync(
-        Detector.DetectorClient client, int streams, ByteString[] frames, double fps, string mode, string? model, bool unary,
+        Detector.DetectorClient client, int streams, ByteString[] frames, double fps, string mode, string? model, bool unary, int inflight,
         double warmupSeconds, double windowSeconds, double stability, int maxWindows)
     {
         var recorder = new Recorder();
         using var stop = new CancellationTokenSource();
         var workers = Enumerable.Range(0, streams)
-            .Select(s => unary ? UnaryLoopAsync(client, frames, fps, model, recorder, stop.Token) : StreamLoopAsync(client, $"bench-{s}", frames, fps, mode, model, recorder, stop.Token))
+            .Select(s => unary ? UnaryLoopAsync(client, frames, fps, model, recorder, stop.Token) : StreamLoopAsync(client, $"bench-{s}", frames, fps, mode, model, inflight, recorder, stop.Token))
             .ToArray();
 
         await Task.Delay(TimeSpan.FromSeconds(warmupSeconds));
@@ -122,10 +123,15 @@ internal static class BenchCommand
 
     private static double R(double v) => double.IsNaN(v) ? 0 : Math.Round(v, 2);
 
+    /// <summary>
+    /// One camera. Like perf_analyzer's concurrency mode, at most <paramref name="inflight"/> frames are outstanding
+    /// (0: unbounded, i.e. a camera pushing as fast as it can), so latency measures the server, not client-side queueing.
+    /// </summary>
     private static async Task StreamLoopAsync(
-        Detector.DetectorClient client, string id, ByteString[] frames, double fps, string mode, string? model, Recorder recorder, CancellationToken stop)
+        Detector.DetectorClient client, string id, ByteString[] frames, double fps, string mode, string? model, int inflight, Recorder recorder, CancellationToken stop)
     {
         using var call = client.StreamDetect();
+        using var slots = new SemaphoreSlim(inflight > 0 ? inflight : int.MaxValue / 2);
         var sentAt = new System.Collections.Concurrent.ConcurrentDictionary<ulong, long>();
         var reader = Task.Run(async () =>
         {
@@ -135,16 +141,23 @@ internal static class BenchCommand
                 {
                     var result = call.ResponseStream.Current;
                     long now = Stopwatch.GetTimestamp();
+                    int done = 0;
                     if (sentAt.TryRemove(result.Sequence, out long sent))
                     {
                         recorder.Add(result, Stopwatch.GetElapsedTime(sent, now).TotalMilliseconds);
+                        done++;
                     }
 
                     // Frames dropped before this one (latest mode) never get a result: forget them.
                     foreach (var key in sentAt.Keys.Where(k => k < result.Sequence))
                     {
-                        sentAt.TryRemove(key, out _);
+                        if (sentAt.TryRemove(key, out _))
+                        {
+                            done++;
+                        }
                     }
+
+                    slots.Release(done);
                 }
             }
             catch (RpcException)
@@ -183,6 +196,15 @@ internal static class BenchCommand
             if (sequence == 0 && model is not null)
             {
                 frame.Options = new DetectOptions { Model = model };
+            }
+
+            try
+            {
+                await slots.WaitAsync(stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
             }
 
             sentAt[sequence] = Stopwatch.GetTimestamp();
