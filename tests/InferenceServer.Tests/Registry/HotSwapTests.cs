@@ -71,7 +71,7 @@ public sealed class HotSwapTests : IAsyncLifetime
         await Task.WhenAll(streams);
         await WaitUntilAsync(async () => (await StatusAsync()).GetProperty("versions").EnumerateArray().Count(v => v.GetProperty("state").GetString() is "ready" or "draining") == 1);
         long after = NativeBytes();
-        _output.WriteLine($"native memory (RSS minus the managed heap's committed bytes): baseline {baseline / 1e6:F1} MB, after 20 swaps {after / 1e6:F1} MB; RSS {RssBytes() / 1e6:F1} MB");
+        _output.WriteLine($"native memory (RSS minus the managed heap's committed bytes): baseline {baseline / 1e6:F1} MB, after 20 swaps {after / 1e6:F1} MB; RSS {ProcessMemory.RssBytes() / 1e6:F1} MB");
 
         foreach (var results in perStream)
         {
@@ -213,21 +213,9 @@ public sealed class HotSwapTests : IAsyncLifetime
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        return RssBytes() - GC.GetGCMemoryInfo().TotalCommittedBytes;
+        return ProcessMemory.RssBytes() - GC.GetGCMemoryInfo().TotalCommittedBytes;
     }
 
-    private static long RssBytes()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        return 0;
-    }
 
     private Task<HttpResponseMessage> PromoteAsync(string version) =>
         _server.Http.PostAsync(new Uri("/v1/models/shapes/promote", UriKind.Relative), new StringContent($"{{\"version\": \"{version}\"}}", Encoding.UTF8, "application/json"));

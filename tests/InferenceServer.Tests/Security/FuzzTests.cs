@@ -60,12 +60,12 @@ public sealed class FuzzTests : IDisposable
 
             if (++cases == 500)
             {
-                baseline = Rss();
+                baseline = ProcessMemory.RssBytes();
             }
         }
 
         GC.Collect();
-        long growth = Rss() - baseline;
+        long growth = ProcessMemory.RssBytes() - baseline;
         _output.WriteLine($"{cases} cases in {sw.Elapsed.TotalSeconds:F0} s: {decoded} decoded, {rejected} rejected; RSS growth after warm-up {growth / 1e6:F1} MB");
         Assert.True(cases > 1000);
         Assert.True(growth < 200_000_000, $"memory grew by {growth / 1e6:F1} MB");
@@ -118,12 +118,12 @@ public sealed class FuzzTests : IDisposable
 
             if (++cases == 500)
             {
-                baseline = Rss();
+                baseline = ProcessMemory.RssBytes();
             }
         }
 
         GC.Collect();
-        long growth = Rss() - baseline;
+        long growth = ProcessMemory.RssBytes() - baseline;
         _output.WriteLine($"{cases} parsed cases ({invalidJson} not JSON) in {sw.Elapsed.TotalSeconds:F0} s: {accepted} accepted, {errors} rejected; RSS growth {growth / 1e6:F1} MB");
         Assert.True(cases > 1000);
         Assert.True(accepted > 0 && errors > 0);
@@ -186,16 +186,4 @@ public sealed class FuzzTests : IDisposable
         return sb.ToString();
     }
 
-    private static long Rss()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-            {
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        return 0;
-    }
 }
