@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace InferenceServer.TestModels;
 
 /// <summary>
@@ -47,7 +45,6 @@ public static class BrightBoxModel
         string[] Scores(string like, float hit) =>
             Enumerable.Range(0, classCount).Select(c => Const(c == hitClass ? hit : 0.1f, like)).ToArray();
 
-        string output;
         string outName = layout == OutputLayout.Yolox ? "output" : "output0";
         switch (layout)
         {
@@ -55,7 +52,7 @@ public static class BrightBoxModel
             {
                 // [B, 4+nc, 8]: eight identical anchors, which NMS must merge into one detection.
                 string column = g.Node("Unsqueeze", [g.Node("Concat", [cx, cy, w, h, .. Scores(zeros, score)], ("axis", 1L)), g.Ints(2)]);
-                output = g.NodeTo("Concat", outName, Enumerable.Repeat(column, 8).ToArray(), ("axis", 2L));
+                g.NodeTo("Concat", outName, Enumerable.Repeat(column, 8).ToArray(), ("axis", 2L));
                 g.Output(outName, batch, 4 + classCount, 8);
                 break;
             }
@@ -63,7 +60,7 @@ public static class BrightBoxModel
             case OutputLayout.YoloV5:
             {
                 string row = g.Node("Unsqueeze", [g.Node("Concat", [cx, cy, w, h, Const(0.95f, zeros), .. Scores(zeros, score / 0.95f)], ("axis", 1L)), g.Ints(1)]);
-                output = g.NodeTo("Concat", outName, Enumerable.Repeat(row, 4).ToArray(), ("axis", 1L));
+                g.NodeTo("Concat", outName, Enumerable.Repeat(row, 4).ToArray(), ("axis", 1L));
                 g.Output(outName, batch, 4, 5 + classCount);
                 break;
             }
@@ -82,7 +79,7 @@ public static class BrightBoxModel
                 string oh = g.Node("Log", [g.Node("Div", [h, s])]);
                 string[] parts = [ox, oy, ow, oh, Const(0.95f, ox), .. Scores(ox, score / 0.95f)];
                 var expanded = parts.Select(p => g.Node("Unsqueeze", [p, g.Ints(2)])).ToArray();
-                output = g.NodeTo("Concat", outName, expanded, ("axis", 2L));
+                g.NodeTo("Concat", outName, expanded, ("axis", 2L));
                 g.Output(outName, batch, n, 5 + classCount);
                 break;
             }
@@ -91,7 +88,7 @@ public static class BrightBoxModel
             {
                 string hit = g.Node("Unsqueeze", [g.Node("Concat", [x1, y1, x2, y2, Const(score, zeros), Const(hitClass, zeros)], ("axis", 1L)), g.Ints(1)]);
                 string weak = g.Node("Unsqueeze", [g.Node("Concat", [x1, y1, x2, y2, Const(0.01f, zeros), Const(0, zeros)], ("axis", 1L)), g.Ints(1)]);
-                output = g.NodeTo("Concat", outName, [hit, weak], ("axis", 1L));
+                g.NodeTo("Concat", outName, [hit, weak], ("axis", 1L));
                 g.Output(outName, batch, 2, 6);
                 break;
             }
@@ -104,7 +101,7 @@ public static class BrightBoxModel
                 string nh = g.Node("Div", [h, g.Scalar(height)]);
                 string hit = g.Node("Unsqueeze", [g.Node("Concat", [nx, ny, nw, nh, .. Scores(zeros, score)], ("axis", 1L)), g.Ints(1)]);
                 string weak = g.Node("Unsqueeze", [g.Node("Concat", [nx, ny, nw, nh, .. Enumerable.Range(0, classCount).Select(_ => Const(0.01f, zeros))], ("axis", 1L)), g.Ints(1)]);
-                output = g.NodeTo("Concat", outName, [hit, weak], ("axis", 1L));
+                g.NodeTo("Concat", outName, [hit, weak], ("axis", 1L));
                 g.Output(outName, batch, 2, 4 + classCount);
                 break;
             }
@@ -119,7 +116,6 @@ public static class BrightBoxModel
             g.Metadata("end2end", layout == OutputLayout.End2End ? "True" : "False");
         }
 
-        _ = output;
         return g.ToBytes();
     }
 
@@ -143,7 +139,4 @@ public static class BrightBoxModel
 
         return (s.ToArray(), gx.ToArray(), gy.ToArray());
     }
-
-    /// <summary>Formats a number for manifests.</summary>
-    public static string Invariant(float v) => v.ToString(CultureInfo.InvariantCulture);
 }

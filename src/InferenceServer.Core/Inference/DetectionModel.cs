@@ -57,6 +57,32 @@ internal sealed class DetectionModel : IDisposable
     public string Label(int classId) =>
         (uint)classId < (uint)Labels.Count ? Labels[classId] : $"class{classId}";
 
+    /// <summary>Class id of a label, or -1.</summary>
+    public int LabelIndex(string label)
+    {
+        for (int i = 0; i < Labels.Count; i++)
+        {
+            if (string.Equals(Labels[i], label, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Class id named by a request: a label, or a numeric class id of this model; -1 when neither.</summary>
+    public int ResolveClass(string labelOrId)
+    {
+        int id = LabelIndex(labelOrId);
+        if (id < 0 && int.TryParse(labelOrId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int parsed) && parsed < Labels.Count)
+        {
+            id = parsed;
+        }
+
+        return id;
+    }
+
     /// <summary>Runs one frame on the first free instance, unbatched.</summary>
     public async Task<DetectionResult> DetectAsync(Mat bgr, PostprocessOptions options, double decodeMs, CancellationToken cancellationToken)
     {
@@ -70,7 +96,8 @@ internal sealed class DetectionModel : IDisposable
             instance.Run(1);
             long inferred = Stopwatch.GetTimestamp();
 
-            var kept = new List<Detection.Detection>();
+            var kept = instance.Kept;
+            kept.Clear();
             Postprocessor.Process(instance.OutputSlot(0), transform, options, instance.Candidates, kept);
             var labeled = new LabeledDetection[kept.Count];
             for (int i = 0; i < kept.Count; i++)

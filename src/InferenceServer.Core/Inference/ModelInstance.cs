@@ -56,6 +56,9 @@ internal sealed class ModelInstance : IDisposable
     /// <summary>Decoder candidate list for whoever holds this instance.</summary>
     public List<Detection.Detection> Candidates { get; } = new(1024);
 
+    /// <summary>Post-processing result list for whoever holds this instance.</summary>
+    public List<Detection.Detection> Kept { get; } = new(300);
+
     public ModelSignature Signature => _signature;
 
     public unsafe Span<float> InputSlot(int index)

@@ -183,7 +183,8 @@ internal sealed partial class ModelBatcher : IAsyncDisposable
             return;
         }
 
-        var kept = new List<Detection.Detection>();
+        var kept = instance.Kept;
+        kept.Clear();
         _model.Postprocessor.Process(instance.OutputSlot(slot), frame.Transform, frame.Options, instance.Candidates, kept);
         var labeled = new LabeledDetection[kept.Count];
         for (int k = 0; k < kept.Count; k++)

@@ -24,7 +24,7 @@ internal static class SyntheticEvaluation
         var map = new int[categories.Count];
         for (int c = 0; c < categories.Count; c++)
         {
-            map[c] = IndexOf(model.Labels, categories[c]);
+            map[c] = model.LabelIndex(categories[c]);
             if (map[c] < 0)
             {
                 throw new ArgumentException($"Model '{model.Name}' has no label '{categories[c]}' (labels: {string.Join(", ", model.Labels)}).");
@@ -44,16 +44,4 @@ internal static class SyntheticEvaluation
         return evaluator.Compute();
     }
 
-    private static int IndexOf(IReadOnlyList<string> labels, string name)
-    {
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if (labels[i] == name)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }

@@ -56,19 +56,13 @@ internal static class RequestOptionsParser
             var ids = new HashSet<int>();
             foreach (var part in classes.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int id) && id < model.Labels.Count)
-                {
-                    ids.Add(id);
-                    continue;
-                }
-
-                int byName = IndexOf(model.Labels, part);
-                if (byName < 0)
+                int id = model.ResolveClass(part);
+                if (id < 0)
                 {
                     return (null, $"query parameter 'classes': '{part}' is neither a class id nor a label of model '{model.Name}'.");
                 }
 
-                ids.Add(byName);
+                ids.Add(id);
             }
 
             options = options with { ClassFilter = ids };
@@ -77,16 +71,4 @@ internal static class RequestOptionsParser
         return options.Validate() is string error ? (null, error) : (options, null);
     }
 
-    private static int IndexOf(IReadOnlyList<string> labels, string name)
-    {
-        for (int i = 0; i < labels.Count; i++)
-        {
-            if (string.Equals(labels[i], name, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }

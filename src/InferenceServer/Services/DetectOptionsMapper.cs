@@ -1,4 +1,3 @@
-using System.Globalization;
 using InferenceServer.Core.Detection;
 using InferenceServer.Core.Inference;
 using InferenceServer.Protos.Detection.V1;
@@ -38,17 +37,8 @@ internal static class DetectOptionsMapper
             var ids = new HashSet<int>();
             foreach (string c in request.Classes)
             {
-                int id = -1;
-                for (int i = 0; i < model.Labels.Count; i++)
-                {
-                    if (model.Labels[i] == c)
-                    {
-                        id = i;
-                        break;
-                    }
-                }
-
-                if (id < 0 && (!int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out id) || id >= model.Labels.Count))
+                int id = model.ResolveClass(c);
+                if (id < 0)
                 {
                     return (null, $"options.classes: '{c}' is neither a label nor a class id of model '{model.Name}'.");
                 }

@@ -44,15 +44,7 @@ internal sealed partial class DetectorService : Detector.DetectorBase
         var outcome = await _pipeline.Pipeline.RunAsync(frame, context.CancellationToken);
         if (outcome.Result is not { } result)
         {
-            var status = outcome.Error switch
-            {
-                FrameErrorCode.InvalidArgument or FrameErrorCode.TooLarge => StatusCode.InvalidArgument,
-                FrameErrorCode.DeadlineExceeded => StatusCode.DeadlineExceeded,
-                FrameErrorCode.NotFound => StatusCode.NotFound,
-                FrameErrorCode.Unavailable => StatusCode.Unavailable,
-                _ => StatusCode.Internal,
-            };
-            throw new RpcException(new Status(status, outcome.ErrorMessage ?? "failed"));
+            throw new RpcException(new Status(ProtoMapping.StatusOf(outcome.Error ?? FrameErrorCode.Internal), outcome.ErrorMessage ?? "failed"));
         }
 
         var response = new DetectResponse

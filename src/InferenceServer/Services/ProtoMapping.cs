@@ -60,14 +60,18 @@ internal static class ProtoMapping
         return result;
     }
 
-    public static string ErrorCode(FrameErrorCode code) => code switch
+    public static Grpc.Core.StatusCode StatusOf(FrameErrorCode code) => code switch
     {
-        FrameErrorCode.InvalidArgument or FrameErrorCode.TooLarge => "INVALID_ARGUMENT",
-        FrameErrorCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        FrameErrorCode.NotFound => "NOT_FOUND",
-        FrameErrorCode.Unavailable => "UNAVAILABLE",
-        _ => "INTERNAL",
+        FrameErrorCode.InvalidArgument or FrameErrorCode.TooLarge => Grpc.Core.StatusCode.InvalidArgument,
+        FrameErrorCode.DeadlineExceeded => Grpc.Core.StatusCode.DeadlineExceeded,
+        FrameErrorCode.NotFound => Grpc.Core.StatusCode.NotFound,
+        FrameErrorCode.Unavailable => Grpc.Core.StatusCode.Unavailable,
+        _ => Grpc.Core.StatusCode.Internal,
     };
+
+    /// <summary>The gRPC status name in the wire style (INVALID_ARGUMENT), for per-frame errors in a stream.</summary>
+    public static string ErrorCode(FrameErrorCode code) =>
+        System.Text.RegularExpressions.Regex.Replace(StatusOf(code).ToString(), "(?<=[a-z])(?=[A-Z])", "_").ToUpperInvariant();
 
     /// <summary>Builds the pipeline request for an image message (empty image: fails in order, as a bad image).</summary>
     public static FrameRequest ToRequest(Image? image, DetectionModel model, Core.Detection.PostprocessOptions options, StreamSession? stream)
