@@ -76,6 +76,10 @@ public static class ServerApp
         builder.Services.AddHostedService<ModelLoaderService>();
         builder.Services.AddSingleton<PipelineHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PipelineHost>());
+
+        // After the pipeline: hosted services stop in reverse order, so feeds stop before the pipeline drains.
+        builder.Services.AddSingleton<FeedHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
         builder.Services.AddGrpc(g =>
         {
             g.MaxReceiveMessageSize = options.MaxMessageBytes;
@@ -107,8 +111,10 @@ public static class ServerApp
         DetectEndpoints.Map(app);
         KServeEndpoints.Map(app);
         RegistryEndpoints.Map(app);
+        FeedEndpoints.Map(app);
         app.MapGrpcService<Services.DetectorService>().RequireAuthorization(Roles.InferPolicy);
         app.MapGrpcService<Services.KServeService>();
+        app.MapGrpcService<Services.FeedsService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         var metrics = app.MapMetrics("/metrics");

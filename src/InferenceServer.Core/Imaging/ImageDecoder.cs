@@ -49,7 +49,7 @@ internal static class ImageDecoder
         int bytesPerPixel = format switch
         {
             PixelFormat.Bgr24 or PixelFormat.Rgb24 => 3,
-            PixelFormat.Gray8 or PixelFormat.Nv12 => 1,
+            PixelFormat.Gray8 or PixelFormat.Nv12 or PixelFormat.I420 => 1,
             _ => throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"Unknown pixel format {format}."),
         };
 
@@ -65,11 +65,16 @@ internal static class ImageDecoder
         }
 
         long rows = height;
-        if (format == PixelFormat.Nv12)
+        if (format is PixelFormat.Nv12 or PixelFormat.I420)
         {
             if ((width & 1) != 0 || (height & 1) != 0)
             {
-                throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"NV12 needs even width and height (got {width}x{height}).");
+                throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"{format} needs even width and height (got {width}x{height}).");
+            }
+
+            if (format == PixelFormat.I420 && stride != width)
+            {
+                throw new ImageDecodeException(ImageErrorKind.InvalidRawBuffer, $"I420 planes must be packed (stride {stride} != width {width}).");
             }
 
             rows = height + (height / 2);
@@ -97,6 +102,9 @@ internal static class ImageDecoder
                     break;
                 case PixelFormat.Gray8:
                     Cv2.CvtColor(view, bgr, ColorConversionCodes.GRAY2BGR);
+                    break;
+                case PixelFormat.I420:
+                    Cv2.CvtColor(view, bgr, ColorConversionCodes.YUV2BGR_I420);
                     break;
                 default:
                     Cv2.CvtColor(view, bgr, ColorConversionCodes.YUV2BGR_NV12);

@@ -14,4 +14,7 @@ public enum PixelFormat
 
     /// <summary>Y plane followed by interleaved UV plane at half resolution (both with the same stride).</summary>
     Nv12,
+
+    /// <summary>Planar Y, then U and V at half resolution (what FFmpeg's yuv420p writes; the stride is the width).</summary>
+    I420,
 }

@@ -83,6 +83,26 @@ internal sealed class DetectionModel : IDisposable
         return id;
     }
 
+    /// <summary>Class ids for a class filter given as labels or ids; <paramref name="unknown"/> names the first that is neither.</summary>
+    public HashSet<int>? ResolveClasses(IEnumerable<string> labelsOrIds, out string? unknown)
+    {
+        var ids = new HashSet<int>();
+        foreach (string c in labelsOrIds)
+        {
+            int id = ResolveClass(c);
+            if (id < 0)
+            {
+                unknown = c;
+                return null;
+            }
+
+            ids.Add(id);
+        }
+
+        unknown = null;
+        return ids;
+    }
+
     /// <summary>Runs one frame on the first free instance, unbatched.</summary>
     public async Task<DetectionResult> DetectAsync(Mat bgr, PostprocessOptions options, double decodeMs, CancellationToken cancellationToken)
     {

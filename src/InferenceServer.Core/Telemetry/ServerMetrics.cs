@@ -50,6 +50,22 @@ internal static class ServerMetrics
         "inference_model_load_failures_total", "Model versions that failed to load.",
         new CounterConfiguration { LabelNames = ["model"] });
 
+    public static readonly Gauge FeedState = Metrics.CreateGauge(
+        "inference_feed_state", "1 for each feed's current state (connecting, streaming, stalled, reconnecting, stopped, failed).",
+        new GaugeConfiguration { LabelNames = ["feed", "state"] });
+
+    public static readonly Counter FeedFrames = Metrics.CreateCounter(
+        "inference_feed_frames_total", "Frames of pulled feeds: read from the source, inferred, skipped (max fps or model busy), failed.",
+        new CounterConfiguration { LabelNames = ["feed", "kind"] });
+
+    public static readonly Counter FeedReconnects = Metrics.CreateCounter(
+        "inference_feed_reconnects_total", "Times a feed lost its source (error, end or stall) and reconnected.",
+        new CounterConfiguration { LabelNames = ["feed"] });
+
+    public static readonly Histogram FeedLatency = Metrics.CreateHistogram(
+        "inference_feed_latency_seconds", "Frame read from the source → result routed, per feed.",
+        new HistogramConfiguration { LabelNames = ["feed"], Buckets = LatencyBuckets });
+
     /// <summary>Records a successful frame: outcome count and every stage's time.</summary>
     public static void Observe(Inference.DetectionResult result)
     {

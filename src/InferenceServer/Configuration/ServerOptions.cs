@@ -54,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Repository watching and uploads.</summary>
     public RegistrySettings Registry { get; set; } = new();
 
+    /// <summary>Live feeds pulled by the server.</summary>
+    public FeedSettings Feeds { get; set; } = new();
+
     /// <summary>ONNX Runtime settings for loaded models.</summary>
     public SessionSettings Session { get; set; } = new();
 }

@@ -79,6 +79,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:Registry:{registryError}");
         }
 
+        if (options.Feeds.Validate() is string feedsError)
+        {
+            errors.Add($"{S}:Feeds:{feedsError}");
+        }
+
         if (options.Session.Validate() is string sessionError)
         {
             errors.Add($"{S}:Session:{sessionError}");

@@ -53,16 +53,10 @@ internal static class RequestOptionsParser
 
         if (query.TryGetValue("classes", out var classes))
         {
-            var ids = new HashSet<int>();
-            foreach (var part in classes.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            var ids = model.ResolveClasses(classes.ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), out string? unknown);
+            if (ids is null)
             {
-                int id = model.ResolveClass(part);
-                if (id < 0)
-                {
-                    return (null, $"query parameter 'classes': '{part}' is neither a class id nor a label of model '{model.Name}'.");
-                }
-
-                ids.Add(id);
+                return (null, $"query parameter 'classes': '{unknown}' is neither a class id nor a label of model '{model.Name}'.");
             }
 
             options = options with { ClassFilter = ids };
@@ -70,5 +64,4 @@ internal static class RequestOptionsParser
 
         return options.Validate() is string error ? (null, error) : (options, null);
     }
-
 }

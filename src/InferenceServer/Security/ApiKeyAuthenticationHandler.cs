@@ -11,6 +11,9 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authen
     public const string SchemeName = "ApiKey";
     public const string KeyIdClaim = "key_id";
 
+    /// <summary>One claim per feed a camera key may watch ("*" for all).</summary>
+    public const string FeedClaim = "feed";
+
     private readonly ApiKeyStore _store;
 
     public ApiKeyAuthenticationHandler(
@@ -40,6 +43,7 @@ internal sealed class ApiKeyAuthenticationHandler : AuthenticationHandler<Authen
         }
 
         var claims = new List<Claim> { new(ClaimTypes.Name, identity.Id), new(KeyIdClaim, identity.Id), new(ClaimTypes.Role, identity.Role) };
+        claims.AddRange(identity.Feeds.Select(f => new Claim(FeedClaim, f)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
     }

@@ -68,10 +68,11 @@ internal sealed class ApiKeyStore
     }
 
     /// <summary>A key-file line for a new key (what `infer keys add` would print).</summary>
-    public static string FileLine(string id, string role, string key)
+    public static string FileLine(string id, string role, string key, params string[] feeds)
     {
         byte[] salt = RandomNumberGenerator.GetBytes(16);
-        return $"{id}:{role}:{Convert.ToHexStringLower(salt)}:{Convert.ToHexStringLower(Hash(salt, key))}";
+        string line = $"{id}:{role}:{Convert.ToHexStringLower(salt)}:{Convert.ToHexStringLower(Hash(salt, key))}";
+        return feeds.Length > 0 ? $"{line}:{string.Join(',', feeds)}" : line;
     }
 
     /// <summary>The identity whose key matches, or null. Every key is checked, each in constant time.</summary>

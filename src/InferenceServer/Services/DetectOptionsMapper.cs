@@ -34,16 +34,10 @@ internal static class DetectOptionsMapper
         options = options with { Agnostic = request.AgnosticNms };
         if (request.Classes.Count > 0)
         {
-            var ids = new HashSet<int>();
-            foreach (string c in request.Classes)
+            var ids = model.ResolveClasses(request.Classes, out string? unknown);
+            if (ids is null)
             {
-                int id = model.ResolveClass(c);
-                if (id < 0)
-                {
-                    return (null, $"options.classes: '{c}' is neither a label nor a class id of model '{model.Name}'.");
-                }
-
-                ids.Add(id);
+                return (null, $"options.classes: '{unknown}' is neither a label nor a class id of model '{model.Name}'.");
             }
 
             options = options with { ClassFilter = ids };

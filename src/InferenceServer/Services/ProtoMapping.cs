@@ -85,6 +85,7 @@ internal static class ProtoMapping
                 ProtoPixelFormat.Rgb24 => Core.Imaging.PixelFormat.Rgb24,
                 ProtoPixelFormat.Gray8 => Core.Imaging.PixelFormat.Gray8,
                 ProtoPixelFormat.Nv12 => Core.Imaging.PixelFormat.Nv12,
+                ProtoPixelFormat.I420 => Core.Imaging.PixelFormat.I420,
                 _ => (Core.Imaging.PixelFormat)(-1),
             };
             return FrameRequest.ForRaw(model, options, new RawFrame(raw.Data.Memory, format, raw.Width, raw.Height, raw.Stride), stream);

@@ -8,7 +8,7 @@ internal static class TestModelFiles
     public static readonly string[] ShapeNames = ["circle", "square", "triangle"];
 
     /// <summary>Writes &lt;repo&gt;/&lt;name&gt;/&lt;version&gt;/model.onnx (+ manifest when given) and returns the ONNX path.</summary>
-    public static string WriteVersion(string repo, string name, string version, byte[] onnx, string? manifestJson = null)
+    public static string WriteVersion(string repo, string name, string version, byte[] onnx, string? manifestJson = null, bool markReady = true)
     {
         string dir = Path.Combine(repo, name, version);
         Directory.CreateDirectory(dir);
@@ -17,6 +17,10 @@ internal static class TestModelFiles
         if (manifestJson is not null)
         {
             File.WriteAllText(Path.Combine(dir, "manifest.json"), manifestJson);
+        }
+        else if (markReady)
+        {
+            File.WriteAllText(Path.Combine(dir, "READY"), string.Empty); // complete now, no settle wait
         }
 
         return path;

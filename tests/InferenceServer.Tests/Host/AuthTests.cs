@@ -34,6 +34,10 @@ public sealed class AuthTests : IAsyncLifetime
         data.Add("POST", "/v1/models/shapes/load", "admin", "camera,operator");
         data.Add("PUT", "/v1/models/shapes/aliases/candidate", "admin", "camera,operator");
         data.Add("POST", "/v1/models/shapes/versions", "admin", "camera,operator");
+        data.Add("GET", "/v1/feeds", "operator,admin", "camera");
+        data.Add("GET", "/v1/feeds/lobby", "operator,admin", "camera");
+        data.Add("POST", "/v1/feeds", "admin", "camera,operator");
+        data.Add("DELETE", "/v1/feeds/lobby", "admin", "camera,operator");
         return data;
     }
 
@@ -41,7 +45,7 @@ public sealed class AuthTests : IAsyncLifetime
     {
         // The key file holds only salted hashes; one key comes from configuration instead.
         string keyFile = _keys.File("keys.txt");
-        await File.WriteAllLinesAsync(keyFile, ["# id:role:salt:hash", ApiKeyStore.FileLine("cam-1", Roles.Camera, CameraKey), ApiKeyStore.FileLine("ops", Roles.Operator, OperatorKey)]);
+        await File.WriteAllLinesAsync(keyFile, ["# id:role:salt:hash", ApiKeyStore.FileLine("cam-1", Roles.Camera, CameraKey, "lobby"), ApiKeyStore.FileLine("ops", Roles.Operator, OperatorKey)]);
         Assert.DoesNotContain(CameraKey, await File.ReadAllTextAsync(keyFile), StringComparison.Ordinal);
         _server = await TestServer.StartAsync(
             null, "shapes",
@@ -112,6 +116,46 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.NotEmpty((await kserve.RepositoryIndexAsync(new RepositoryIndexRequest(), Auth(OperatorKey))).Models);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await kserve.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "shapes" }, Auth(OperatorKey)))).StatusCode);
         await kserve.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "shapes" }, Auth(AdminKey));
+    }
+
+    [Fact]
+    public async Task Grpc_Feeds_AdminManagesOperatorReadsCameraWatchesOnlyItsFeeds()
+    {
+        var feeds = new Protos.Detection.V1.Feeds.FeedsClient(_channel);
+        string video = Path.Combine(_keys.Path, "lobby.mp4");
+        Core.Training.Synthetic.SyntheticVideoWriter.Write(video, new Core.Training.Synthetic.SceneOptions { Width = 320, Height = 192 }, 30, 15, seed: 3, objectCount: 2);
+        var spec = new Protos.Detection.V1.FeedSpec { Id = "lobby", Url = video, Loop = true };
+
+        Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(async () => await feeds.AddFeedAsync(new AddFeedRequest { Spec = spec }))).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await feeds.AddFeedAsync(new AddFeedRequest { Spec = spec }, Auth(CameraKey)))).StatusCode);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await feeds.AddFeedAsync(new AddFeedRequest { Spec = spec }, Auth(OperatorKey)))).StatusCode);
+        await feeds.AddFeedAsync(new AddFeedRequest { Spec = spec }, Auth(AdminKey));
+        await feeds.AddFeedAsync(new AddFeedRequest { Spec = new Protos.Detection.V1.FeedSpec { Id = "backyard", Url = video, Loop = true } }, Auth(AdminKey));
+
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await feeds.ListFeedsAsync(new ListFeedsRequest(), Auth(CameraKey)))).StatusCode);
+        Assert.Equal(2, (await feeds.ListFeedsAsync(new ListFeedsRequest(), Auth(OperatorKey))).Feeds.Count);
+        Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await feeds.RemoveFeedAsync(new RemoveFeedRequest { Id = "lobby" }, Auth(OperatorKey)))).StatusCode);
+
+        // The camera key lists "lobby" only: it may watch that feed and no other.
+        using (var watch = feeds.WatchFeed(new WatchFeedRequest { Id = "lobby" }, Auth(CameraKey)))
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+            Assert.Equal("lobby", watch.ResponseStream.Current.StreamId);
+        }
+
+        using (var watch = feeds.WatchFeed(new WatchFeedRequest { Id = "backyard" }, Auth(CameraKey)))
+        {
+            Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None))).StatusCode);
+        }
+
+        using (var watch = feeds.WatchFeed(new WatchFeedRequest { Id = "lobby" }))
+        {
+            Assert.Equal(StatusCode.Unauthenticated, (await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None))).StatusCode);
+        }
+
+        await feeds.RemoveFeedAsync(new RemoveFeedRequest { Id = "backyard" }, Auth(AdminKey));
+        await feeds.RemoveFeedAsync(new RemoveFeedRequest { Id = "lobby" }, Auth(AdminKey));
     }
 
     private static Metadata Auth(string key) => new() { { "authorization", $"Bearer {key}" } };

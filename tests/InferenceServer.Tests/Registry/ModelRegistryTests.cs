@@ -151,7 +151,7 @@ public sealed class ModelRegistryTests : IAsyncDisposable
     public async Task Sync_OnnxOnlyFolderUnchangedForSettlePeriod_Loads()
     {
         var registry = await StartAsync("m", settle: TimeSpan.Zero);
-        TestModelFiles.WriteVersion(_repo.Path, "m", "1", BrightBoxModel.Build(OutputLayout.YoloV8, 64, 64, names: ["a", "b"]));
+        TestModelFiles.WriteVersion(_repo.Path, "m", "1", BrightBoxModel.Build(OutputLayout.YoloV8, 64, 64, names: ["a", "b"]), markReady: false);
         await registry.SyncAllAsync(CancellationToken.None);
         Assert.Equal("1", registry.Get("m")!.Serving);
         using var lease = registry.Acquire("m", null)!;

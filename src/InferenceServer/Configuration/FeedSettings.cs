@@ -1,0 +1,45 @@
+using InferenceServer.Core.Feeds;
+
+namespace InferenceServer.Configuration;
+
+/// <summary>Pulled live feeds (the <c>InferenceServer:Feeds</c> section).</summary>
+public sealed class FeedSettings
+{
+    /// <summary>Feeds running at once at most (each holds an FFmpeg process and a pipeline stream).</summary>
+    public int MaxFeeds { get; set; } = 32;
+
+    /// <summary>The FFmpeg executable for network feeds (Debian's ffmpeg package).</summary>
+    public string FfmpegPath { get; set; } = "ffmpeg";
+
+    /// <summary>Feeds started with the server (InferenceServer:Feeds:Sources:0:Id, ...:Url, ...).</summary>
+    public List<FeedSpec> Sources { get; set; } = [];
+
+    public string? Validate()
+    {
+        if (MaxFeeds < 0 || MaxFeeds > 1024)
+        {
+            return $"MaxFeeds must be within [0, 1024] (got {MaxFeeds}).";
+        }
+
+        if (string.IsNullOrWhiteSpace(FfmpegPath))
+        {
+            return "FfmpegPath must be set.";
+        }
+
+        for (int i = 0; i < Sources.Count; i++)
+        {
+            if (Sources[i].Validate() is string error)
+            {
+                return $"Sources:{i}: {error}";
+            }
+        }
+
+        var duplicate = Sources.GroupBy(s => s.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            return $"Sources: feed id '{duplicate.Key}' is declared twice.";
+        }
+
+        return Sources.Count > MaxFeeds ? $"Sources: {Sources.Count} feeds declared, more than MaxFeeds ({MaxFeeds})." : null;
+    }
+}
