@@ -80,6 +80,8 @@ public static class ServerApp
         // After the pipeline: hosted services stop in reverse order, so feeds stop before the pipeline drains.
         builder.Services.AddSingleton<FeedHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<FeedHost>());
+        builder.Services.AddSingleton<TrainingHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrainingHost>());
         builder.Services.AddGrpc(g =>
         {
             g.MaxReceiveMessageSize = options.MaxMessageBytes;
@@ -112,9 +114,12 @@ public static class ServerApp
         KServeEndpoints.Map(app);
         RegistryEndpoints.Map(app);
         FeedEndpoints.Map(app);
+        DatasetEndpoints.Map(app);
+        JobEndpoints.Map(app);
         app.MapGrpcService<Services.DetectorService>().RequireAuthorization(Roles.InferPolicy);
         app.MapGrpcService<Services.KServeService>();
         app.MapGrpcService<Services.FeedsService>();
+        app.MapGrpcService<Services.DatasetsService>();
         app.MapGrpcHealthChecksService().AllowAnonymous();
         app.MapGrpcReflectionService().AllowAnonymous();
         var metrics = app.MapMetrics("/metrics");
@@ -148,7 +153,7 @@ public static class ServerApp
             if (!options.Auth.Enabled)
             {
                 // Explicitly disabled (local development): every policy passes; a warning is logged at start.
-                foreach (var name in new[] { Roles.InferPolicy, Roles.StatusPolicy, Roles.AdminPolicy, Roles.AnyKeyPolicy })
+                foreach (var name in new[] { Roles.InferPolicy, Roles.StatusPolicy, Roles.TrainPolicy, Roles.AdminPolicy, Roles.AnyKeyPolicy })
                 {
                     policies.AddPolicy(name, p => p.RequireAssertion(_ => true));
                 }
@@ -158,6 +163,7 @@ public static class ServerApp
 
             policies.AddPolicy(Roles.InferPolicy, p => p.RequireRole(Roles.Camera, Roles.Admin));
             policies.AddPolicy(Roles.StatusPolicy, p => p.RequireRole(Roles.Operator, Roles.Admin));
+            policies.AddPolicy(Roles.TrainPolicy, p => p.RequireRole(Roles.Operator, Roles.Admin));
             policies.AddPolicy(Roles.AdminPolicy, p => p.RequireRole(Roles.Admin));
             policies.AddPolicy(Roles.AnyKeyPolicy, p => p.RequireAuthenticatedUser());
         });

@@ -34,7 +34,7 @@ internal static class EvalCommand
         using var model = ModelLoader.Load(onnx, manifest, settings, Path.GetFileName(dir), "eval", NullLogger.Instance);
         var categories = categoriesArg?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             ?? model.Labels.Where(ShapeCatalog.IsKnown).ToArray();
-        var generator = new SceneGenerator(new SceneOptions { Width = width, Height = height, Categories = categories }, seed);
+        var generator = new SceneGenerator(new SceneOptions { Width = width, Height = height, Categories = categories, MinSize = r.Int("--min-size", 12), MaxObjects = r.Int("--max-objects", 8) }, seed);
 
         var sw = Stopwatch.StartNew();
         var result = await SyntheticEvaluation.RunAsync(model, generator, count, 0, SyntheticEvaluation.ApThresholds(model), CancellationToken.None);

@@ -26,6 +26,7 @@ internal static class SynthCommand
             Categories = categories,
             MinObjects = r.Int("--min-objects", 1),
             MaxObjects = r.Int("--max-objects", 8),
+            MinSize = r.Int("--min-size", 12),
         };
         if (options.Validate() is string error)
         {

@@ -38,6 +38,18 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
 
     public string Root => _options.Root;
 
+    /// <summary>The folder of a version on disk, or null when there is none.</summary>
+    public string? VersionDirectory(string name, string version)
+    {
+        if (!ModelNames.IsValidName(name) || !ModelNames.TryParseVersion(version, out _))
+        {
+            return null;
+        }
+
+        string dir = Path.Combine(_options.Root, name, version);
+        return Directory.Exists(dir) ? dir : null;
+    }
+
     /// <summary>True once the default model has a serving version.</summary>
     public bool IsReady => _models.TryGetValue(_options.DefaultModel, out var e) && e.Serving is not null;
 
@@ -227,9 +239,21 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
     }
 
     /// <summary>Adds an uploaded ONNX file (and optional manifest) as the model's next version; returns the version.</summary>
-    public async Task<string> UploadAsync(string name, byte[] onnx, string? manifestJson, CancellationToken cancellationToken)
+    public Task<string> UploadAsync(string name, byte[] onnx, string? manifestJson, CancellationToken cancellationToken) =>
+        UploadAsync(name, onnx, manifestJson, null, cancellationToken);
+
+    /// <summary>As above, with extra files for the version folder (e.g. checkpoint.pt for later fine-tuning).</summary>
+    public async Task<string> UploadAsync(string name, byte[] onnx, string? manifestJson, IReadOnlyDictionary<string, string>? extraFiles, CancellationToken cancellationToken)
     {
         ModelNames.CheckName(name);
+        foreach (var file in extraFiles?.Keys ?? [])
+        {
+            if (file != Path.GetFileName(file) || file is VersionFolder.ModelFile or ModelManifest.FileName or VersionFolder.ReadyMarker || file.StartsWith('.'))
+            {
+                throw new ArgumentException($"extra file name '{file}' must be a plain file name other than the model, manifest or marker.");
+            }
+        }
+
         if (manifestJson is not null)
         {
             ModelManifest.Parse(manifestJson); // Refuse a bad manifest before anything is written.
@@ -250,6 +274,10 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
             string staging = Path.Combine(modelDir, $".upload-{Guid.NewGuid():N}");
             Directory.CreateDirectory(staging);
             await File.WriteAllBytesAsync(Path.Combine(staging, VersionFolder.ModelFile), onnx, cancellationToken).ConfigureAwait(false);
+            foreach (var (file, source) in extraFiles ?? new Dictionary<string, string>())
+            {
+                File.Copy(source, Path.Combine(staging, file));
+            }
             await File.WriteAllTextAsync(
                 Path.Combine(staging, manifestJson is null ? VersionFolder.ReadyMarker : ModelManifest.FileName), manifestJson ?? string.Empty, cancellationToken).ConfigureAwait(false);
             Directory.Move(staging, Path.Combine(modelDir, version));

@@ -54,6 +54,9 @@ public sealed class ServerOptions
     /// <summary>Repository watching and uploads.</summary>
     public RegistrySettings Registry { get; set; } = new();
 
+    /// <summary>Datasets and retraining.</summary>
+    public TrainingSettings Training { get; set; } = new();
+
     /// <summary>Live feeds pulled by the server.</summary>
     public FeedSettings Feeds { get; set; } = new();
 

@@ -79,6 +79,11 @@ internal sealed class ServerOptionsValidator : IValidateOptions<ServerOptions>
             errors.Add($"{S}:Registry:{registryError}");
         }
 
+        if (options.Training.Validate() is string trainingError)
+        {
+            errors.Add($"{S}:Training:{trainingError}");
+        }
+
         if (options.Feeds.Validate() is string feedsError)
         {
             errors.Add($"{S}:Feeds:{feedsError}");

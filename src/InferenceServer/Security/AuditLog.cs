@@ -25,7 +25,7 @@ internal sealed class AuditLog : IDisposable
 
     /// <summary>Whether an endpoint is an operator/admin action (its policy is status or admin).</summary>
     public static bool IsAudited(Endpoint? endpoint) =>
-        endpoint?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy is Roles.StatusPolicy or Roles.AdminPolicy) == true;
+        endpoint?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy is Roles.StatusPolicy or Roles.TrainPolicy or Roles.AdminPolicy) == true;
 
     public void Write(HttpContext context)
     {

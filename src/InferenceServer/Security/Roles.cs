@@ -13,6 +13,9 @@ internal static class Roles
     /// <summary>Read-only model status: operators and admins.</summary>
     public const string StatusPolicy = "status";
 
+    /// <summary>Datasets, examples and retraining jobs: operators and admins.</summary>
+    public const string TrainPolicy = "train";
+
     /// <summary>Registry control: admins only.</summary>
     public const string AdminPolicy = "admin";
 

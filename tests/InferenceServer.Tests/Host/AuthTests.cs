@@ -38,6 +38,18 @@ public sealed class AuthTests : IAsyncLifetime
         data.Add("GET", "/v1/feeds/lobby", "operator,admin", "camera");
         data.Add("POST", "/v1/feeds", "admin", "camera,operator");
         data.Add("DELETE", "/v1/feeds/lobby", "admin", "camera,operator");
+        data.Add("GET", "/v1/datasets", "operator,admin", "camera");
+        data.Add("GET", "/v1/datasets/ops", "operator,admin", "camera");
+        data.Add("POST", "/v1/datasets/ops/examples", "operator,admin", "camera");
+        data.Add("POST", "/v1/datasets/ops/versions", "operator,admin", "camera");
+        data.Add("POST", "/v1/datasets/ops/import?format=yolo", "operator,admin", "camera");
+        data.Add("GET", "/v1/datasets/ops/export?format=yolo", "operator,admin", "camera");
+        data.Add("POST", "/v1/datasets/ops/capture", "operator,admin", "camera");
+        data.Add("GET", "/v1/jobs", "operator,admin", "camera");
+        data.Add("POST", "/v1/jobs", "operator,admin", "camera");
+        data.Add("GET", "/v1/jobs/job-1", "operator,admin", "camera");
+        data.Add("GET", "/v1/jobs/job-1/log", "operator,admin", "camera");
+        data.Add("POST", "/v1/jobs/job-1/cancel", "operator,admin", "camera");
         return data;
     }
 
@@ -116,6 +128,26 @@ public sealed class AuthTests : IAsyncLifetime
         Assert.NotEmpty((await kserve.RepositoryIndexAsync(new RepositoryIndexRequest(), Auth(OperatorKey))).Models);
         Assert.Equal(StatusCode.PermissionDenied, (await Assert.ThrowsAsync<RpcException>(async () => await kserve.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "shapes" }, Auth(OperatorKey)))).StatusCode);
         await kserve.RepositoryModelLoadAsync(new RepositoryModelLoadRequest { ModelName = "shapes" }, Auth(AdminKey));
+
+        var datasets = new Protos.Detection.V1.Datasets.DatasetsClient(_channel);
+        foreach (var (key, expected) in new[] { ((string?)null, StatusCode.Unauthenticated), (CameraKey, StatusCode.PermissionDenied) })
+        {
+            using var upload = key is null ? datasets.UploadExamples() : datasets.UploadExamples(Auth(key));
+            var ex = await Assert.ThrowsAsync<RpcException>(async () =>
+            {
+                await upload.RequestStream.WriteAsync(new Protos.Detection.V1.Example { Dataset = "ops" });
+                await upload.RequestStream.CompleteAsync();
+                await upload;
+            });
+            Assert.Equal(expected, ex.StatusCode);
+        }
+
+        using (var upload = datasets.UploadExamples(Auth(OperatorKey)))
+        {
+            await upload.RequestStream.WriteAsync(new Protos.Detection.V1.Example { Dataset = "ops", Image = Google.Protobuf.ByteString.CopyFrom(1, 2, 3) });
+            await upload.RequestStream.CompleteAsync();
+            Assert.Contains("image", (await upload).Rejected.Single().Reason, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
