@@ -38,6 +38,9 @@ def parse_args(argv):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--max-iters", type=int, default=0, help="stop after this many iterations (smoke tests)")
+    p.add_argument("--freeze", choices=["none", "backbone"], default="none",
+                   help="fine-tuning: keep the backbone (stem and stages) and its BatchNorm statistics fixed, "
+                        "train neck and head only (less forgetting of the base classes, faster)")
     return p.parse_args(argv)
 
 
@@ -145,9 +148,14 @@ def main(argv):
     points, strides = anchor_points(height, width)
     level_index = torch.cat([torch.full((math.ceil(height / s) * math.ceil(width / s),), i, dtype=torch.long)
                              for i, s in enumerate(STRIDES)])
+    frozen = [model.stem, model.s8, model.s16, model.s32] if args.freeze == "backbone" else []
+    for m in frozen:
+        for p in m.parameters():
+            p.requires_grad_(False)
     decay, no_decay = [], []
     for n_, p in model.named_parameters():
-        (no_decay if p.ndim <= 1 else decay).append(p)
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 else decay).append(p)
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
     steps_per_epoch = max(1, len(data) // args.batch)
@@ -166,6 +174,8 @@ def main(argv):
     start = time.time()
     for epoch in range(args.epochs):
         model.train()
+        for m in frozen:
+            m.eval()  # frozen BatchNorm keeps the base model's statistics
         order = rng.permutation(len(data))
         sums = np.zeros(3)
         for b in range(steps_per_epoch):
@@ -178,7 +188,7 @@ def main(argv):
                                                 [torch.from_numpy(x) for x in boxes])
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 10.0)
             optimizer.step()
             ema.update(model)
             sums += [loss.item(), cls_l.item(), box_l.item()]

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace InferenceServer.Cli.Commands;
 
 /// <summary>
-/// <c>infer eval --model DIR_OR_ONNX [--count 500] [--seed 9999] [--width 1280] [--height 720] [--categories a,b] [--json FILE]</c>:
+/// <c>infer eval --model DIR_OR_ONNX [--count 500] [--seed 9999] [--width 1280] [--height 720] [--categories a,b] [--min-size PX] [--max-objects N] [--json FILE]</c>:
 /// AP@0.5 and AP@[.5:.95] on freshly generated held-out frames, through the server's decode path.
 /// </summary>
 internal static class EvalCommand
@@ -25,6 +25,8 @@ internal static class EvalCommand
         int width = r.Int("--width", 1280);
         int height = r.Int("--height", 720);
         int threads = r.Int("--threads", 0);
+        int minSize = r.Int("--min-size", 12);
+        int maxObjects = r.Int("--max-objects", 8);
         r.RejectUnknown();
 
         string onnx = Directory.Exists(modelArg) ? Path.Combine(modelArg, "model.onnx") : modelArg;
@@ -34,7 +36,7 @@ internal static class EvalCommand
         using var model = ModelLoader.Load(onnx, manifest, settings, Path.GetFileName(dir), "eval", NullLogger.Instance);
         var categories = categoriesArg?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             ?? model.Labels.Where(ShapeCatalog.IsKnown).ToArray();
-        var generator = new SceneGenerator(new SceneOptions { Width = width, Height = height, Categories = categories, MinSize = r.Int("--min-size", 12), MaxObjects = r.Int("--max-objects", 8) }, seed);
+        var generator = new SceneGenerator(new SceneOptions { Width = width, Height = height, Categories = categories, MinSize = minSize, MaxObjects = maxObjects }, seed);
 
         var sw = Stopwatch.StartNew();
         var result = await SyntheticEvaluation.RunAsync(model, generator, count, 0, SyntheticEvaluation.ApThresholds(model), CancellationToken.None);

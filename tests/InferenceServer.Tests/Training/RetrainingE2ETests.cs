@@ -35,17 +35,18 @@ public sealed class RetrainingE2ETests
         using var channel = GrpcChannel.ForAddress(server.GrpcAddress);
         var loop = Stopwatch.StartNew();
 
-        // 50 frames with the new categories and 50 with the old ones (so training keeps the old classes working).
+        // 50 frames with the new categories and 100 with the old ones (training on old and new data keeps the old
+        // classes working, and gives the gate enough held-out instances of them to measure a drop).
         var scenes = new SceneOptions { MinSize = 40, MaxObjects = 5 };
         var newFrames = new SceneGenerator(scenes with { Categories = New }, 21);
         var oldFrames = new SceneGenerator(scenes with { Categories = Old }, 22);
-        var examples = Enumerable.Range(0, 50).Select(i => newFrames.GenerateJpeg(i)).Concat(Enumerable.Range(0, 50).Select(i => oldFrames.GenerateJpeg(i))).ToList();
+        var examples = Enumerable.Range(0, 50).Select(i => newFrames.GenerateJpeg(i)).Concat(Enumerable.Range(0, 100).Select(i => oldFrames.GenerateJpeg(i))).ToList();
         int starBoxes = examples.Sum(e => e.Objects.Count(o => o.Label == "star"));
         int crossBoxes = examples.Sum(e => e.Objects.Count(o => o.Label == "cross"));
         Assert.True(starBoxes >= 20 && crossBoxes >= 20);
 
         // Most over REST (multipart), the last ten in one gRPC client stream.
-        foreach (var (jpeg, objects) in examples.Take(90))
+        foreach (var (jpeg, objects) in examples.Take(140))
         {
             using var response = await server.Http.PostAsync(new Uri("/v1/datasets/ops/examples", UriKind.Relative), Multipart(jpeg, objects));
             Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -54,7 +55,7 @@ public sealed class RetrainingE2ETests
         var datasets = new Protos.Detection.V1.Datasets.DatasetsClient(channel);
         using (var upload = datasets.UploadExamples())
         {
-            foreach (var (jpeg, objects) in examples.Skip(90))
+            foreach (var (jpeg, objects) in examples.Skip(140))
             {
                 var example = new Protos.Detection.V1.Example { Dataset = "ops", Image = ByteString.CopyFrom(jpeg) };
                 example.Boxes.AddRange(objects.Select(o => new Protos.Detection.V1.LabeledBox { Label = o.Label, X1 = o.X1, Y1 = o.Y1, X2 = o.X2, Y2 = o.Y2 }));
