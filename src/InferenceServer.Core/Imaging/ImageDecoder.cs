@@ -37,6 +37,63 @@ internal static class ImageDecoder
         return mat;
     }
 
+    /// <summary>
+    /// Decodes for a model input of <paramref name="minWidth"/>×<paramref name="minHeight"/>: a JPEG is decoded at the
+    /// smallest DCT scale (1/8, 1/4, 1/2) that is still at least that size in both dimensions, other formats at full
+    /// size. <paramref name="originalWidth"/>/<paramref name="originalHeight"/> are the encoded image's size.
+    /// </summary>
+    public static Mat DecodeAtLeast(ReadOnlySpan<byte> encoded, ImageLimits limits, int minWidth, int minHeight, out int originalWidth, out int originalHeight)
+    {
+        var header = ImageHeaderReader.Read(encoded);
+        originalWidth = header.Width;
+        originalHeight = header.Height;
+        int factor = header.Format == ImageFormat.Jpeg ? ReductionFactor(header.Width, header.Height, minWidth, minHeight) : 1;
+        if (factor == 1)
+        {
+            return Decode(encoded, limits);
+        }
+
+        CheckPixels(header.Width, header.Height, limits);
+        if (!header.IsComplete)
+        {
+            throw ImageHeaderReader.Truncated(header.Format.ToString().ToUpperInvariant());
+        }
+
+        var mode = factor switch { 8 => ImreadModes.ReducedColor8, 4 => ImreadModes.ReducedColor4, _ => ImreadModes.ReducedColor2 };
+        Mat mat;
+        try
+        {
+            mat = Cv2.ImDecode(encoded, mode);
+        }
+        catch (OpenCVException ex)
+        {
+            throw new ImageDecodeException(ImageErrorKind.Corrupt, $"Corrupt {header.Format} image: {ex.Message}");
+        }
+
+        // libjpeg's scaled output is ceil(size / factor).
+        if (mat.Empty() || mat.Width != (header.Width + factor - 1) / factor || mat.Height != (header.Height + factor - 1) / factor)
+        {
+            mat.Dispose();
+            throw new ImageDecodeException(ImageErrorKind.Corrupt, $"Corrupt {header.Format} image: the decoder could not read its pixels.");
+        }
+
+        return mat;
+    }
+
+    /// <summary>The largest of 8, 4, 2 (else 1) that keeps a width×height image at least minWidth×minHeight.</summary>
+    internal static int ReductionFactor(int width, int height, int minWidth, int minHeight)
+    {
+        foreach (int f in (ReadOnlySpan<int>)[8, 4, 2])
+        {
+            if ((width + f - 1) / f >= minWidth && (height + f - 1) / f >= minHeight)
+            {
+                return f;
+            }
+        }
+
+        return 1;
+    }
+
     /// <summary>Copies a raw frame into a new BGR <see cref="Mat"/>; <paramref name="stride"/> 0 means tightly packed.</summary>
     public static unsafe Mat FromRaw(ReadOnlySpan<byte> pixels, PixelFormat format, int width, int height, int stride, ImageLimits limits)
     {

@@ -37,6 +37,21 @@ internal readonly record struct LetterboxTransform(
         return new LetterboxTransform((float)r, (float)r, left, top, srcWidth, srcHeight, newW, newH, left, top);
     }
 
+    /// <summary>
+    /// The same packing seen from a larger original that was decoded at reduced scale (to SourceWidth×SourceHeight):
+    /// boxes map back to the original's pixels.
+    /// </summary>
+    public LetterboxTransform RelativeTo(int originalWidth, int originalHeight) =>
+        originalWidth == SourceWidth && originalHeight == SourceHeight
+            ? this
+            : this with
+            {
+                ScaleX = ScaleX * SourceWidth / originalWidth,
+                ScaleY = ScaleY * SourceHeight / originalHeight,
+                SourceWidth = originalWidth,
+                SourceHeight = originalHeight,
+            };
+
     /// <summary>Maps a box from model-input pixels back to original pixels, clipped to the frame.</summary>
     public (float X1, float Y1, float X2, float Y2) MapBack(float x1, float y1, float x2, float y2) =>
         (Clip((x1 - PadX) / ScaleX, SourceWidth),

@@ -205,11 +205,24 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
 
         long start = Stopwatch.GetTimestamp();
         OpenCvSharp.Mat image;
+        int width;
+        int height;
         try
         {
-            image = frame.Raw is { } raw
-                ? ImageDecoder.FromRaw(raw.Data.Span, raw.Format, raw.Width, raw.Height, raw.Stride, _limits)
-                : ImageDecoder.Decode(frame.Encoded.Span, _limits);
+            if (frame.Raw is { } raw)
+            {
+                image = ImageDecoder.FromRaw(raw.Data.Span, raw.Format, raw.Width, raw.Height, raw.Stride, _limits);
+                (width, height) = (raw.Width, raw.Height);
+            }
+            else if (_options.ReducedJpegDecode)
+            {
+                image = ImageDecoder.DecodeAtLeast(frame.Encoded.Span, _limits, signature.InputWidth, signature.InputHeight, out width, out height);
+            }
+            else
+            {
+                image = ImageDecoder.Decode(frame.Encoded.Span, _limits);
+                (width, height) = (image.Width, image.Height);
+            }
         }
         catch (ImageDecodeException ex)
         {
@@ -222,10 +235,11 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
         {
             long decoded = Stopwatch.GetTimestamp();
             var tensor = batcher.Buffers.Rent();
-            frame.Transform = TensorPacker.Pack(image, frame.Model.Preprocess, signature.InputWidth, signature.InputHeight, tensor, scratch);
+            frame.Transform = TensorPacker.Pack(image, frame.Model.Preprocess, signature.InputWidth, signature.InputHeight, tensor, scratch)
+                .RelativeTo(width, height);
             frame.Tensor = tensor;
-            frame.Width = image.Width;
-            frame.Height = image.Height;
+            frame.Width = width;
+            frame.Height = height;
             frame.DecodeMs = Stopwatch.GetElapsedTime(start, decoded).TotalMilliseconds;
             frame.PreprocessMs = Stopwatch.GetElapsedTime(decoded).TotalMilliseconds;
         }

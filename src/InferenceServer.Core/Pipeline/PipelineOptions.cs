@@ -9,6 +9,12 @@ public sealed class PipelineOptions
     /// <summary>How long a batch may wait for more frames after its first one, in microseconds (Triton's max_queue_delay).</summary>
     public int MaxQueueDelayMicroseconds { get; set; } = 2000;
 
+    /// <summary>
+    /// Decode JPEG frames at 1/2, 1/4 or 1/8 scale (libjpeg's DCT scaling) when the result is still at least the
+    /// model's input size: the letterbox shrinks them anyway, and the scaled IDCT is several times cheaper.
+    /// </summary>
+    public bool ReducedJpegDecode { get; set; } = true;
+
     /// <summary>Concurrent streams the server accepts; more are refused with RESOURCE_EXHAUSTED.</summary>
     public int MaxStreams { get; set; } = 64;
 

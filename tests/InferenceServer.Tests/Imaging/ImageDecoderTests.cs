@@ -8,6 +8,50 @@ namespace InferenceServer.Tests.Imaging;
 public sealed class ImageDecoderTests
 {
     [Theory]
+    [InlineData(1280, 720, 512, 288, 2)]
+    [InlineData(1920, 1080, 640, 640, 1)]
+    [InlineData(3840, 2160, 640, 384, 4)]
+    [InlineData(1281, 721, 160, 90, 8)]
+    [InlineData(640, 360, 640, 640, 1)]
+    public void ReductionFactor_LargestScaleStillCoveringTheInput(int w, int h, int minW, int minH, int expected) =>
+        Assert.Equal(expected, ImageDecoder.ReductionFactor(w, h, minW, minH));
+
+    [Fact]
+    public void DecodeAtLeast_Jpeg_DecodesAtReducedScaleAndBoxesMapBackToTheOriginal()
+    {
+        var (image, box) = TestImages.WhiteBox(1280, 720, 400, 200, 320, 160);
+        using (image)
+        {
+            byte[] jpeg = TestImages.Encode(image, ".jpg");
+            using var reduced = ImageDecoder.DecodeAtLeast(jpeg, ImageLimits.Default, 512, 288, out int w, out int h);
+            Assert.Equal((640, 360), (reduced.Width, reduced.Height));
+            Assert.Equal((1280, 720), (w, h));
+
+            // Pack the reduced image, then map the box back relative to the original: same pixels as the original.
+            var transform = LetterboxTransform.Create(ResizeMode.LetterboxCenter, reduced.Width, reduced.Height, 512, 288).RelativeTo(w, h);
+            var forward = transform.MapForward(box[0], box[1], box[2], box[3]);
+            var back = transform.MapBack(forward.X1, forward.Y1, forward.X2, forward.Y2);
+            Assert.Equal(box[0], back.X1, 0.01f);
+            Assert.Equal(box[3], back.Y2, 0.01f);
+            Assert.Equal(0.4f, transform.ScaleX, 0.0001f); // as if the 1280x720 original had been letterboxed
+
+            // The same pixels as a full decode, at half the resolution (libjpeg's DCT scaling averages).
+            using var full = ImageDecoder.Decode(jpeg, ImageLimits.Default);
+            using var halved = new OpenCvSharp.Mat();
+            OpenCvSharp.Cv2.Resize(full, halved, new OpenCvSharp.Size(640, 360), interpolation: OpenCvSharp.InterpolationFlags.Area);
+            Assert.True(OpenCvSharp.Cv2.Norm(reduced, halved, OpenCvSharp.NormTypes.L1) / (640 * 360 * 3) < 4, "mean absolute difference below 4 grey levels");
+        }
+
+        // PNG is never reduced.
+        var (png, _) = TestImages.WhiteBox(1280, 720, 10, 10, 30, 20);
+        using (png)
+        {
+            using var decoded = ImageDecoder.DecodeAtLeast(TestImages.Encode(png, ".png"), ImageLimits.Default, 512, 288, out _, out _);
+            Assert.Equal(1280, decoded.Width);
+        }
+    }
+
+    [Theory]
     [InlineData(".jpg")]
     [InlineData(".png")]
     [InlineData(".bmp")]

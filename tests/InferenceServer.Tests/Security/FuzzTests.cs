@@ -13,11 +13,13 @@ namespace InferenceServer.Tests.Security;
 /// <summary>
 /// Time-boxed, seeded fuzzing of the two parsers that take untrusted bytes: the image decoder (header checks and
 /// OpenCV) and the KServe JSON request parser. Each asserts that only the documented error escapes and that
-/// memory does not grow without bound. FUZZ_SECONDS (default 40) sets the budget of each.
+/// memory does not grow without bound. FUZZ_SECONDS (default 90) sets the budget of each. They run alone
+/// (serial collection): the memory they check is the whole process's.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class FuzzTests : IDisposable
 {
-    private static readonly double Budget = double.TryParse(Environment.GetEnvironmentVariable("FUZZ_SECONDS"), out var s) ? s : 40;
+    private static readonly double Budget = double.TryParse(Environment.GetEnvironmentVariable("FUZZ_SECONDS"), out var s) ? s : 90;
     private readonly ITestOutputHelper _output;
     private readonly TempDirectory _dir = new();
 

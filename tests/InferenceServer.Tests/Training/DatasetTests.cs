@@ -183,6 +183,23 @@ public sealed class DatasetTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_dir.Path, "evil.jpg")));
     }
 
+    [Theory]
+    [InlineData("../secret.jpg")]
+    [InlineData("/etc/passwd")]
+    [InlineData("images/../../secret.jpg")]
+    public void CocoImport_FileNameLeavingTheFolder_IsRejectedWithoutReadingIt(string fileName)
+    {
+        string root = Path.Combine(_dir.Path, "coco");
+        Directory.CreateDirectory(root);
+        File.WriteAllBytes(Path.Combine(_dir.Path, "secret.jpg"), _scenes.GenerateJpeg(0).Jpeg);
+        string json = "{\"images\":[{\"id\":1,\"file_name\":" + System.Text.Json.JsonSerializer.Serialize(fileName) + ",\"width\":320,\"height\":192}],"
+            + "\"annotations\":[{\"id\":1,\"image_id\":1,\"category_id\":1,\"bbox\":[1,1,20,20]}],\"categories\":[{\"id\":1,\"name\":\"star\"}]}";
+        File.WriteAllText(Path.Combine(root, "annotations.json"), json);
+        var imported = Assert.Single(CocoFormat.Import(root));
+        Assert.Null(imported.Image);
+        Assert.Contains("outside", imported.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ZipImport_Bomb_IsRefusedByTheExpansionBudget()
     {
