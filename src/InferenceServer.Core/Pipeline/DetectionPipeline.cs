@@ -29,6 +29,9 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     private readonly Task[] _workers;
     private readonly Task _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
+
+    // Frames handed to the decode stage and not yet in a batcher: the batchers' "is more coming?" signal.
+    private int _upstream;
     private int _disposed;
 
     public DetectionPipeline(PipelineOptions options, ImageLimits limits, ILogger logger)
@@ -74,12 +77,14 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     /// <summary>Runs one frame through the pipeline and waits for its outcome.</summary>
     public async Task<FrameOutcome> RunAsync(FrameRequest frame, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _upstream);
         try
         {
             await _decode.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
+            Interlocked.Decrement(ref _upstream);
             frame.Lease?.Dispose(); // Never entered the pipeline: nothing will complete it.
             throw;
         }
@@ -127,7 +132,26 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
 
     internal ModelBatcher BatcherFor(DetectionModel model) =>
         _batchers.GetOrAdd(model, m => new ModelBatcher(
-            m, _options, _buffers.GetOrAdd(m.Signature.InputLength, length => new TensorBufferPool(length)), _logger));
+            m, _options, _buffers.GetOrAdd(m.Signature.InputLength, length => new TensorBufferPool(length)), _logger, MoreComing));
+
+
+    private bool MoreComing()
+    {
+        if (Volatile.Read(ref _upstream) > 0)
+        {
+            return true;
+        }
+
+        foreach (var stream in _streams.Keys)
+        {
+            if (stream.HasQueued)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private void Schedule(StreamSession stream)
     {
@@ -146,7 +170,17 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
             {
                 if (stream.TryTake(out var frame))
                 {
-                    await _decode.Writer.WriteAsync(frame, token).ConfigureAwait(false);
+                    Interlocked.Increment(ref _upstream);
+                    try
+                    {
+                        await _decode.Writer.WriteAsync(frame, token).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        Interlocked.Decrement(ref _upstream);
+                        throw;
+                    }
+
                     ServerMetrics.QueueDepth.WithLabels("decode").Set(_decode.Reader.Count);
 
                     // Back to the end of the line: one frame per stream per turn.
@@ -170,27 +204,39 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
         {
             try
             {
-                if (frame.Expired)
-                {
-                    frame.Fail(FrameErrorCode.DeadlineExceeded, "the frame's deadline passed before it was decoded");
-                    continue;
-                }
-
-                var batcher = BatcherFor(frame.Model);
-                if (!Prepare(frame, batcher, scratch))
-                {
-                    continue;
-                }
-
-                await batcher.EnqueueAsync(frame, CancellationToken.None).ConfigureAwait(false);
-                ServerMetrics.QueueDepth.WithLabels("batch").Set(batcher.QueueDepth);
+                await DecodeOneAsync(frame, scratch).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
+            finally
             {
-                // Never let one frame take a worker down.
-                LogFrameFailed(_logger, ex.Message);
-                frame.Fail(FrameErrorCode.Internal, $"preprocessing failed: {ex.Message}");
+                Interlocked.Decrement(ref _upstream);
             }
+        }
+    }
+
+    private async Task DecodeOneAsync(FrameRequest frame, PreprocessScratch scratch)
+    {
+        try
+        {
+            if (frame.Expired)
+            {
+                frame.Fail(FrameErrorCode.DeadlineExceeded, "the frame's deadline passed before it was decoded");
+                return;
+            }
+
+            var batcher = BatcherFor(frame.Model);
+            if (!Prepare(frame, batcher, scratch))
+            {
+                return;
+            }
+
+            await batcher.EnqueueAsync(frame, CancellationToken.None).ConfigureAwait(false);
+            ServerMetrics.QueueDepth.WithLabels("batch").Set(batcher.QueueDepth);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Never let one frame take a worker down.
+            LogFrameFailed(_logger, ex.Message);
+            frame.Fail(FrameErrorCode.Internal, $"preprocessing failed: {ex.Message}");
         }
     }
 

@@ -18,13 +18,17 @@ internal sealed partial class ModelBatcher : IAsyncDisposable
     private readonly Channel<FrameRequest> _queue;
     private readonly TimeSpan _maxDelay;
     private readonly ILogger _logger;
+    private readonly Func<bool> _moreComing;
     private readonly Task[] _loops;
 
     /// <param name="buffers">Tensor pool for this model's input size, shared with other versions of the same size.</param>
-    public ModelBatcher(DetectionModel model, PipelineOptions options, TensorBufferPool buffers, ILogger logger)
+    /// <param name="moreComing">Whether any frame is on its way (queued in a stream or being decoded): when none is,
+    /// waiting for a fuller batch would only add latency.</param>
+    public ModelBatcher(DetectionModel model, PipelineOptions options, TensorBufferPool buffers, ILogger logger, Func<bool>? moreComing = null)
     {
         _model = model;
         _logger = logger;
+        _moreComing = moreComing ?? (() => true);
         _maxDelay = TimeSpan.FromTicks(options.MaxQueueDelayMicroseconds * 10L);
         Buffers = buffers;
 
@@ -80,7 +84,7 @@ internal sealed partial class ModelBatcher : IAsyncDisposable
                 }
 
                 var remaining = _maxDelay - Stopwatch.GetElapsedTime(start);
-                if (remaining <= TimeSpan.Zero || !await WaitForMoreAsync(reader, remaining).ConfigureAwait(false))
+                if (remaining <= TimeSpan.Zero || !_moreComing() || !await WaitForMoreAsync(reader, remaining).ConfigureAwait(false))
                 {
                     break;
                 }
