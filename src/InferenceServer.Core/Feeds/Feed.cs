@@ -467,6 +467,7 @@ internal sealed partial class Feed : IAsyncDisposable
             }
 
             _webhook?.Offer(outcome);
+            _session.ResultSent();
         }
     }
 

@@ -19,7 +19,9 @@ internal sealed class StreamSession : IDisposable
     private readonly Action<StreamSession> _closed;
     private readonly SortedDictionary<long, FrameOutcome> _pending = [];
     private readonly object _lock = new();
+    private readonly SemaphoreSlim _drained = new(0);
     private long _dropped;
+    private int _unsent;
     private long _nextOrder;
     private long _nextEmit;
     private bool _inputDone;
@@ -40,7 +42,7 @@ internal sealed class StreamSession : IDisposable
             : Channel.CreateBounded<FrameRequest>(
                 new BoundedChannelOptions(BlockCapacity) { FullMode = BoundedChannelFullMode.Wait, SingleWriter = true, SingleReader = true });
 
-        // Unbounded but self-limiting: a stream has at most its queue plus the pipeline's capacity in flight.
+        // Unbounded channel, bounded use: producers wait in WaitForRoomAsync while too many results are unsent.
         _output = Channel.CreateUnbounded<FrameOutcome>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = false });
         ServerMetrics.ActiveStreams.Inc();
     }
@@ -53,6 +55,9 @@ internal sealed class StreamSession : IDisposable
 
     /// <summary>Outcomes in frame order; completes after the last frame once input is complete.</summary>
     public ChannelReader<FrameOutcome> Results => _output.Reader;
+
+    /// <summary>Results handed to <see cref="Results"/> but not yet sent on by the consumer.</summary>
+    public int UnsentResults => Volatile.Read(ref _unsent);
 
     internal ref int ScheduledFlag => ref _scheduled;
 
@@ -72,6 +77,29 @@ internal sealed class StreamSession : IDisposable
         }
 
         _notify(this);
+    }
+
+    /// <summary>
+    /// Waits while <paramref name="maxUnsent"/> or more results are waiting for a consumer that does not read them:
+    /// the producer stops taking frames instead of the server buffering results (and their frames) without bound.
+    /// </summary>
+    public async ValueTask WaitForRoomAsync(int maxUnsent, CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _unsent) >= maxUnsent)
+        {
+            // Woken by ResultSent; the timeout only guards against a missed wake-up.
+            await _drained.WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The consumer sent one result on.</summary>
+    public void ResultSent()
+    {
+        Interlocked.Decrement(ref _unsent);
+        if (_drained.CurrentCount == 0)
+        {
+            _drained.Release();
+        }
     }
 
     /// <summary>No more frames will come; results complete once in-flight frames are done.</summary>
@@ -106,6 +134,7 @@ internal sealed class StreamSession : IDisposable
             _pending[outcome.Request.Order] = outcome;
             while (_pending.Remove(_nextEmit, out var next))
             {
+                Interlocked.Increment(ref _unsent);
                 _output.Writer.TryWrite(new FrameOutcome
                 {
                     Request = next.Request,

@@ -11,6 +11,10 @@ namespace InferenceServer.Services;
 /// <summary>detection.v1.Detector: single images and one bidirectional stream per camera.</summary>
 internal sealed partial class DetectorService : Detector.DetectorBase
 {
+    // Results a camera may leave unread before the server stops reading its frames (HTTP/2 flow control then
+    // pushes back to the camera): enough to ride out network jitter, small enough to bound memory per stream.
+    private const int MaxUnsentResults = 32;
+
     private readonly ModelHost _models;
     private readonly PipelineHost _pipeline;
     private readonly ILogger<DetectorService> _logger;
@@ -108,6 +112,9 @@ internal sealed partial class DetectorService : Detector.DetectorBase
                     mappedFor = null;
                 }
 
+                // A camera that does not read its results is not read from either (before leasing a model version).
+                await session.WaitForRoomAsync(MaxUnsentResults, ct);
+
                 // Each frame leases the version serving now: after a promotion, new frames go to the new version.
                 var lease = Resolve(route);
                 if (!ReferenceEquals(lease.Model, mappedFor))
@@ -159,6 +166,7 @@ internal sealed partial class DetectorService : Detector.DetectorBase
             await foreach (var outcome in session.Results.ReadAllAsync(ct))
             {
                 await responses.WriteAsync(ProtoMapping.ToFrameResult(outcome, streamId), ct);
+                session.ResultSent();
                 ServerMetrics.StreamFrames.WithLabels(streamId).Inc();
                 long now = Stopwatch.GetTimestamp();
                 double instant = 1.0 / Math.Max(1e-6, Stopwatch.GetElapsedTime(last, now).TotalSeconds);
