@@ -68,9 +68,8 @@ public sealed class FeedApiTests : IAsyncLifetime
         Assert.Equal("lobby", feeds[0].GetProperty("id").GetString());
         Assert.Equal("streaming", feeds[0].GetProperty("state").GetString());
 
-        // max_fps 5 on a 15 fps file: about a third of the frames are inferred.
-        await Task.Delay(2000);
-        var later = await Feeds.GetFeedAsync(new GetFeedRequest { Id = "lobby" });
+        // max_fps 5 on a 15 fps file: about a third of the frames are inferred (judged over 30+ frames read).
+        var later = await FeedRtspTests.WaitForAsync(Feeds, "lobby", s => s.FramesRead >= 30, TimeSpan.FromSeconds(30));
         double ratio = (double)later.FramesInferred / later.FramesRead;
         _output.WriteLine($"max_fps 5: {later.FramesInferred} of {later.FramesRead} frames inferred");
         Assert.InRange(ratio, 0.2, 0.5);

@@ -30,27 +30,53 @@ public sealed class StreamBackpressureTests
         }
 
         using var call = client.StreamDetect();
+        using var stop = new CancellationTokenSource();
         int written = 0;
-        bool blocked = false;
-        for (; written < 3000; written++)
+        var writer = Task.Run(async () =>
         {
-            var frame = new Frame { StreamId = "deaf", Sequence = (ulong)written, Image = new Image { Encoded = ByteString.CopyFrom(jpeg) } };
-            if (written == 0)
+            for (; written < 3000 && !stop.IsCancellationRequested; Interlocked.Increment(ref written))
             {
-                frame.Backpressure = Backpressure.Block;
-            }
+                var frame = new Frame { StreamId = "deaf", Sequence = (ulong)written, Image = new Image { Encoded = ByteString.CopyFrom(jpeg) } };
+                if (written == 0)
+                {
+                    frame.Backpressure = Backpressure.Block;
+                }
 
-            var write = call.RequestStream.WriteAsync(frame);
-            if (await Task.WhenAny(write, Task.Delay(3000)) != write)
-            {
-                blocked = true; // the server stopped reading: flow control reached the camera
-                break;
+                await call.RequestStream.WriteAsync(frame, stop.Token);
             }
+        });
+
+        // Wait (condition, not time) until the server holds the most results it will leave unsent for this camera.
+        var pipeline = ((InferenceServer.Hosting.PipelineHost)server.Services.GetService(typeof(InferenceServer.Hosting.PipelineHost))!).Pipeline;
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!writer.IsCompleted && !pipeline.OpenStreams.Any(s => s.Id == "deaf" && s.UnsentResults >= 32))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the unsent-result bound was never reached ({Volatile.Read(ref written)} frames written)");
+            await Task.Delay(50);
         }
 
-        _output.WriteLine($"the server took {written} frames of {jpeg.Length} bytes from a camera that reads no results, then stopped reading");
-        Assert.True(blocked, $"all {written} frames were taken");
-        Assert.True(written < 1500, $"{written} frames");
+        int taken = Volatile.Read(ref written);
+        _output.WriteLine($"the server took {taken} frames of {jpeg.Length} bytes from a camera that reads no results, then stopped reading");
+        Assert.False(writer.IsCompleted, $"all {taken} frames were taken");
+        Assert.True(taken < 1500, $"{taken} frames");
+        // 32 unsent, plus the frames already past the check (stream queue, decode, batch) when it closed.
+        Assert.All(pipeline.OpenStreams.Where(s => s.Id == "deaf"), s => Assert.True(s.UnsentResults <= 64, $"{s.UnsentResults} unsent"));
+
+        // Reading the results releases the camera: it is flow control, not a dead server.
+        while (Volatile.Read(ref written) == taken)
+        {
+            Assert.True(DateTime.UtcNow < deadline.AddSeconds(30), "the camera stayed blocked after its results were read");
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        }
+
+        await stop.CancelAsync();
+        try
+        {
+            await writer; // either finished or cancelled mid-write
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or Grpc.Core.RpcException)
+        {
+        }
 
         // The server itself stays responsive to others.
         using var other = new HttpClient { BaseAddress = server.Http.BaseAddress };
