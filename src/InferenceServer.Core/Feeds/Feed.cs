@@ -33,6 +33,7 @@ internal sealed partial class Feed : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly object _lock = new();
     private readonly Queue<FeedTransition> _history = new();
+    private readonly Action _frameReleased;
     private FeedSubscription[] _subscribers = [];
     private Task _run = Task.CompletedTask;
     private Task _route = Task.CompletedTask;
@@ -64,6 +65,7 @@ internal sealed partial class Feed : IAsyncDisposable
         _spec = spec;
         _session = session;
         _context = context;
+        _frameReleased = () => Interlocked.Decrement(ref _inFlight);
         _backoff = new ReconnectBackoff(TimeSpan.FromSeconds(spec.ReconnectMinSeconds), TimeSpan.FromSeconds(spec.ReconnectMaxSeconds));
         if (!string.IsNullOrEmpty(spec.WebhookUrl))
         {
@@ -366,7 +368,7 @@ internal sealed partial class Feed : IAsyncDisposable
 
         var request = FrameRequest.ForRaw(lease.Model, _options, new RawFrame(frame.Data, frame.Format, frame.Width, frame.Height, 0), _session);
         Interlocked.Increment(ref _inFlight);
-        request.Lease = new FeedFrameLease(lease, frame, () => Interlocked.Decrement(ref _inFlight));
+        request.Lease = new FeedFrameLease(lease, frame, _frameReleased);
         request.Sequence = (ulong)Interlocked.Read(ref _read);
         request.CaptureTimeUnixNanos = frame.CaptureUnixNanos;
         await _session.EnqueueAsync(request, ct).ConfigureAwait(false);

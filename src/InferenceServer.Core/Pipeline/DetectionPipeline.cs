@@ -30,8 +30,10 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     private readonly Task _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
 
-    // Frames handed to the decode stage and not yet in a batcher: the batchers' "is more coming?" signal.
+    // The batchers' "is more coming?" signal: frames handed to the decode stage and not yet in a batcher, and
+    // streams scheduled with queued frames.
     private int _upstream;
+    private int _scheduledStreams;
     private int _disposed;
 
     public DetectionPipeline(PipelineOptions options, ImageLimits limits, ILogger logger)
@@ -135,28 +137,16 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
             m, _options, _buffers.GetOrAdd(m.Signature.InputLength, length => new TensorBufferPool(length)), _logger, MoreComing));
 
 
-    private bool MoreComing()
-    {
-        if (Volatile.Read(ref _upstream) > 0)
-        {
-            return true;
-        }
+    private bool MoreComing() => Volatile.Read(ref _upstream) > 0 || Volatile.Read(ref _scheduledStreams) > 0;
 
-        foreach (var stream in _streams.Keys)
-        {
-            if (stream.HasQueued)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    /// <summary>The open streams (tests inspect their queues).</summary>
+    internal ICollection<StreamSession> OpenStreams => _streams.Keys;
 
     private void Schedule(StreamSession stream)
     {
         if (Interlocked.CompareExchange(ref stream.ScheduledFlag, 1, 0) == 0)
         {
+            Interlocked.Increment(ref _scheduledStreams);
             _ready.Writer.TryWrite(stream);
         }
     }
@@ -189,6 +179,7 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
                 }
 
                 Volatile.Write(ref stream.ScheduledFlag, 0);
+                Interlocked.Decrement(ref _scheduledStreams);
                 if (stream.HasQueued)
                 {
                     Schedule(stream); // A frame arrived between TryTake and clearing the flag.
