@@ -216,7 +216,9 @@ public sealed class FeedApiTests : IAsyncLifetime
         var started = DateTime.UtcNow;
         var results = await FeedRtspTests.WatchAsync(Feeds, "busy", 45, TimeSpan.FromSeconds(10));
         double seconds = (DateTime.UtcNow - started).TotalSeconds;
-        var after = await Feeds.GetFeedAsync(new GetFeedRequest { Id = "busy" });
+
+        // The reading subscriber's call has ended; its server side unsubscribes as the cancellation arrives.
+        var after = await FeedRtspTests.WaitForAsync(Feeds, "busy", s => s.Subscribers <= 1, TimeSpan.FromSeconds(10));
         double rate = results.Count / seconds;
         _output.WriteLine($"reading subscriber: {results.Count} results in {seconds:F2} s ({rate:F1}/s) beside a subscriber that does not read; feed inferred {after.FramesInferred - before.FramesInferred}, subscribers {after.Subscribers}");
         Assert.Equal(1, before.Subscribers); // the one that does not read ...
