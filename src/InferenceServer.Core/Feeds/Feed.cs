@@ -394,26 +394,10 @@ internal sealed partial class Feed : IAsyncDisposable
 
     private (PostprocessOptions? Options, string? Error) OptionsFor(DetectionModel model)
     {
-        var options = model.Defaults;
-        if (_spec.ConfidenceThreshold is float c)
+        var options = new PostprocessOverrides(_spec.ConfidenceThreshold, _spec.IouThreshold, Classes: _spec.Classes).ApplyTo(model, out string? unknown);
+        if (options is null)
         {
-            options = options with { ConfidenceThreshold = c };
-        }
-
-        if (_spec.IouThreshold is float i)
-        {
-            options = options with { IouThreshold = i };
-        }
-
-        if (_spec.Classes.Count > 0)
-        {
-            var ids = model.ResolveClasses(_spec.Classes, out string? unknown);
-            if (ids is null)
-            {
-                return (null, $"classes: '{unknown}' is neither a label nor a class id of model '{model.Name}'");
-            }
-
-            options = options with { ClassFilter = ids };
+            return (null, $"classes: '{unknown}' is neither a label nor a class id of model '{model.Name}'");
         }
 
         return options.Validate() is string error ? (null, error) : (options, null);

@@ -45,7 +45,7 @@ internal static class DatasetEndpoints
     {
         if (!http.Request.HasFormContentType)
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "send multipart/form-data with an 'image' file part and an 'annotations' JSON part");
+            return ApiError.Json(StatusCodes.Status415UnsupportedMediaType, "send multipart/form-data with an 'image' file part and an 'annotations' JSON part");
         }
 
         IFormCollection form;
@@ -56,13 +56,13 @@ internal static class DatasetEndpoints
         }
         catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"upload rejected: {ex.Message}");
+            return ApiError.Json(StatusCodes.Status413PayloadTooLarge, $"upload rejected: {ex.Message}");
         }
 
         var file = form.Files.GetFile("image");
         if (file is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "the 'image' file part is missing");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "the 'image' file part is missing");
         }
 
         IReadOnlyList<LabeledBox>? boxes;
@@ -72,7 +72,7 @@ internal static class DatasetEndpoints
         }
         catch (DatasetException ex)
         {
-            return Error(StatusCodes.Status400BadRequest, ex.Message);
+            return ApiError.Json(StatusCodes.Status400BadRequest, ex.Message);
         }
 
         using var buffer = new MemoryStream();
@@ -134,12 +134,12 @@ internal static class DatasetEndpoints
         }
         catch (JsonException ex)
         {
-            return Error(StatusCodes.Status400BadRequest, $"invalid JSON: {ex.Message}");
+            return ApiError.Json(StatusCodes.Status400BadRequest, $"invalid JSON: {ex.Message}");
         }
 
         if (string.IsNullOrEmpty(feed))
         {
-            return Error(StatusCodes.Status400BadRequest, "expected {\"feed\": \"feed id\"}");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "expected {\"feed\": \"feed id\"}");
         }
 
         byte[]? jpeg;
@@ -149,12 +149,12 @@ internal static class DatasetEndpoints
         }
         catch (FeedRequestException ex)
         {
-            return Error(StatusCodes.Status404NotFound, ex.Message);
+            return ApiError.Json(StatusCodes.Status404NotFound, ex.Message);
         }
 
         if (jpeg is null)
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, $"feed '{feed}' delivered no frame within 10 s");
+            return ApiError.Json(StatusCodes.Status503ServiceUnavailable, $"feed '{feed}' delivered no frame within 10 s");
         }
 
         return await RunAsync(async () =>
@@ -168,12 +168,12 @@ internal static class DatasetEndpoints
     {
         if (format is not ("yolo" or "coco"))
         {
-            return Error(StatusCodes.Status400BadRequest, "query parameter 'format' must be yolo or coco");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "query parameter 'format' must be yolo or coco");
         }
 
         if (http.Request.ContentType?.StartsWith("application/zip", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "send the dataset folder as application/zip");
+            return ApiError.Json(StatusCodes.Status415UnsupportedMediaType, "send the dataset folder as application/zip");
         }
 
         string temp = Path.Combine(Path.GetTempPath(), $"infsrv-import-{Guid.NewGuid():N}");
@@ -215,7 +215,7 @@ internal static class DatasetEndpoints
         }
         catch (BadHttpRequestException ex)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"upload rejected: {ex.Message}");
+            return ApiError.Json(StatusCodes.Status413PayloadTooLarge, $"upload rejected: {ex.Message}");
         }
         finally
         {
@@ -230,7 +230,7 @@ internal static class DatasetEndpoints
     {
         if (format is not ("yolo" or "coco"))
         {
-            return Error(StatusCodes.Status400BadRequest, "query parameter 'format' must be yolo or coco");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "query parameter 'format' must be yolo or coco");
         }
 
         var snapshot = training.Datasets.Get(name, create: false).Snapshot(version);
@@ -285,7 +285,7 @@ internal static class DatasetEndpoints
         }
         catch (DatasetException ex)
         {
-            return Error(ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, ex.Message);
+            return ApiError.Json(ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, ex.Message);
         }
     }
 
@@ -297,9 +297,7 @@ internal static class DatasetEndpoints
         }
         catch (DatasetException ex)
         {
-            return Error(ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, ex.Message);
+            return ApiError.Json(ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, ex.Message);
         }
     }
-
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 }

@@ -19,13 +19,13 @@ internal static class DetectEndpoints
         string? version = query["version"];
         if (string.IsNullOrEmpty(name) && !models.IsReady)
         {
-            return Error(StatusCodes.Status503ServiceUnavailable, models.LoadError ?? "the default model is still loading");
+            return ApiError.Json(StatusCodes.Status503ServiceUnavailable, models.LoadError ?? "the default model is still loading");
         }
 
         var lease = models.Acquire(name, version);
         if (lease is null)
         {
-            return Error(StatusCodes.Status404NotFound, $"model '{name}' version '{version ?? "any"}' is not loaded");
+            return ApiError.Json(StatusCodes.Status404NotFound, $"model '{name}' version '{version ?? "any"}' is not loaded");
         }
 
         var model = lease.Model;
@@ -33,7 +33,7 @@ internal static class DetectEndpoints
         if (postprocess is null)
         {
             lease.Dispose();
-            return Error(StatusCodes.Status400BadRequest, error!);
+            return ApiError.Json(StatusCodes.Status400BadRequest, error!);
         }
 
         using var body = new MemoryStream();
@@ -63,7 +63,7 @@ internal static class DetectEndpoints
             FrameErrorCode.Unavailable => StatusCodes.Status503ServiceUnavailable,
             _ => StatusCodes.Status500InternalServerError,
         };
-        return Error(status, outcome.ErrorMessage ?? "failed");
+        return ApiError.Json(status, outcome.ErrorMessage ?? "failed");
     }
 
     internal static DetectResponse ToResponse(DetectionResult result)
@@ -76,6 +76,4 @@ internal static class DetectEndpoints
             result.Model, result.Version, result.ImageWidth, result.ImageHeight, items,
             new DetectResponse.Timing(t.QueueMs, t.DecodeMs, t.PreprocessMs, t.InferenceMs, t.PostprocessMs, t.TotalMs));
     }
-
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 }

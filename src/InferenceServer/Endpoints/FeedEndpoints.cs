@@ -21,19 +21,19 @@ internal static class FeedEndpoints
         var status = app.MapGroup("/v1/feeds").RequireAuthorization(Security.Roles.StatusPolicy);
         status.MapGet(string.Empty, (FeedHost feeds) => Results.Ok(feeds.Manager.List().Select(FeedMapping.ToJson)));
         status.MapGet("/{id}", (string id, FeedHost feeds) =>
-            feeds.Manager.Get(id) is { } s ? Results.Ok(FeedMapping.ToJson(s)) : Error(StatusCodes.Status404NotFound, $"feed '{id}' does not exist"));
+            feeds.Manager.Get(id) is { } s ? Results.Ok(FeedMapping.ToJson(s)) : ApiError.Json(StatusCodes.Status404NotFound, $"feed '{id}' does not exist"));
 
         var admin = app.MapGroup("/v1/feeds").RequireAuthorization(Security.Roles.AdminPolicy);
         admin.MapPost(string.Empty, AddAsync);
         admin.MapDelete("/{id}", async (string id, FeedHost feeds) =>
-            await feeds.Manager.RemoveAsync(id) ? Results.NoContent() : Error(StatusCodes.Status404NotFound, $"feed '{id}' does not exist"));
+            await feeds.Manager.RemoveAsync(id) ? Results.NoContent() : ApiError.Json(StatusCodes.Status404NotFound, $"feed '{id}' does not exist"));
     }
 
     private static async Task<IResult> AddAsync(HttpContext http, FeedHost feeds)
     {
         if (http.Request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "send the feed as application/json");
+            return ApiError.Json(StatusCodes.Status415UnsupportedMediaType, "send the feed as application/json");
         }
 
         FeedSpec? spec;
@@ -43,12 +43,12 @@ internal static class FeedEndpoints
         }
         catch (JsonException ex)
         {
-            return Error(StatusCodes.Status400BadRequest, $"invalid feed JSON: {ex.Message}");
+            return ApiError.Json(StatusCodes.Status400BadRequest, $"invalid feed JSON: {ex.Message}");
         }
 
         if (spec is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "the body must be a feed object");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "the body must be a feed object");
         }
 
         try
@@ -58,7 +58,7 @@ internal static class FeedEndpoints
         }
         catch (FeedRequestException ex)
         {
-            return Error(ex.Kind switch
+            return ApiError.Json(ex.Kind switch
             {
                 FeedErrorKind.NotFound => StatusCodes.Status404NotFound,
                 FeedErrorKind.AlreadyExists => StatusCodes.Status409Conflict,
@@ -67,6 +67,4 @@ internal static class FeedEndpoints
             }, ex.Message);
         }
     }
-
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 }

@@ -31,14 +31,14 @@ internal static class JobEndpoints
         group.MapPost("/{id}/cancel", (string id, TrainingHost training) =>
             training.Jobs.Get(id) is null ? NotFound(id)
             : training.Jobs.Cancel(id) ? Results.Accepted($"/v1/jobs/{id}", ToJson(training.Jobs.Get(id)!))
-            : Error(StatusCodes.Status409Conflict, $"job '{id}' has already finished"));
+            : ApiError.Json(StatusCodes.Status409Conflict, $"job '{id}' has already finished"));
 
         // The external pipeline's side: authorised by the job's callback token (it holds no API key).
         app.MapGet("/v1/jobs/{id}/dataset", (string id, HttpContext http, TrainingHost training) =>
         {
             if (!training.Jobs.TokenMatches(id, Token(http)))
             {
-                return Error(StatusCodes.Status401Unauthorized, "a valid x-callback-token for this job is required");
+                return ApiError.Json(StatusCodes.Status401Unauthorized, "a valid x-callback-token for this job is required");
             }
 
             return Results.File(training.Jobs.ExportDatasetZip(id), "application/zip", $"{id}-dataset.zip");
@@ -77,12 +77,12 @@ internal static class JobEndpoints
         }
         catch (JsonException ex)
         {
-            return Error(StatusCodes.Status400BadRequest, $"invalid job JSON: {ex.Message}");
+            return ApiError.Json(StatusCodes.Status400BadRequest, $"invalid job JSON: {ex.Message}");
         }
 
         if (request is null)
         {
-            return Error(StatusCodes.Status400BadRequest, "the body must be a job object");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "the body must be a job object");
         }
 
         try
@@ -92,7 +92,7 @@ internal static class JobEndpoints
         }
         catch (DatasetException ex)
         {
-            return Error(ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, ex.Message);
+            return ApiError.Json(ex.NotFound ? StatusCodes.Status404NotFound : StatusCodes.Status400BadRequest, ex.Message);
         }
     }
 
@@ -100,12 +100,12 @@ internal static class JobEndpoints
     {
         if (!training.Jobs.TokenMatches(id, Token(http)))
         {
-            return Error(StatusCodes.Status401Unauthorized, "a valid x-callback-token for this job is required");
+            return ApiError.Json(StatusCodes.Status401Unauthorized, "a valid x-callback-token for this job is required");
         }
 
         if (!http.Request.HasFormContentType)
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "send multipart/form-data with a 'model' part (and optionally 'checkpoint')");
+            return ApiError.Json(StatusCodes.Status415UnsupportedMediaType, "send multipart/form-data with a 'model' part (and optionally 'checkpoint')");
         }
 
         var feature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
@@ -118,19 +118,17 @@ internal static class JobEndpoints
         var model = form.Files.GetFile("model");
         if (model is null || model.Length == 0)
         {
-            return Error(StatusCodes.Status400BadRequest, "the 'model' file part is missing");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "the 'model' file part is missing");
         }
 
         await using var onnx = model.OpenReadStream();
         await using var checkpoint = form.Files.GetFile("checkpoint")?.OpenReadStream();
         return await training.Jobs.DeliverAsync(id, onnx, checkpoint, ct)
             ? Results.Accepted($"/v1/jobs/{id}")
-            : Error(StatusCodes.Status409Conflict, $"job '{id}' is not waiting for a model");
+            : ApiError.Json(StatusCodes.Status409Conflict, $"job '{id}' is not waiting for a model");
     }
 
     private static string? Token(HttpContext http) => http.Request.Headers["x-callback-token"].FirstOrDefault();
 
-    private static IResult NotFound(string id) => Error(StatusCodes.Status404NotFound, $"job '{id}' does not exist");
-
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+    private static IResult NotFound(string id) => ApiError.Json(StatusCodes.Status404NotFound, $"job '{id}' does not exist");
 }

@@ -93,7 +93,7 @@ internal static class KServeEndpoints
             var (output, failure) = await TensorInference.RunAsync(pipeline.Pipeline, lease, request.Value.Data, request.Value.Batch, http.RequestAborted);
             if (output is null)
             {
-                return Results.Json(new { error = failure }, statusCode: StatusCodes.Status500InternalServerError);
+                return ApiError.Json(StatusCodes.Status500InternalServerError, failure ?? "inference failed");
             }
 
             return Results.Json(new Dictionary<string, object?>
@@ -232,7 +232,7 @@ internal static class KServeEndpoints
     }
 
     private static IResult NotFound(string name, string? version) =>
-        Results.Json(new { error = $"model '{name}' version '{version ?? "any"}' is not loaded" }, statusCode: StatusCodes.Status404NotFound);
+        ApiError.Json(StatusCodes.Status404NotFound, $"model '{name}' version '{version ?? "any"}' is not loaded");
 
-    private static IResult Bad(string message) => Results.Json(new { error = message }, statusCode: StatusCodes.Status400BadRequest);
+    private static IResult Bad(string message) => ApiError.Json(StatusCodes.Status400BadRequest, message);
 }

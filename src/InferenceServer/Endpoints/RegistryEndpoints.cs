@@ -16,7 +16,7 @@ internal static class RegistryEndpoints
         var status = app.MapGroup("/v1/models").RequireAuthorization(Security.Roles.StatusPolicy);
         status.MapGet(string.Empty, (ModelHost models) => Results.Ok(models.Registry.List().Select(ToJson)));
         status.MapGet("/{name}", (string name, ModelHost models) =>
-            models.Registry.Get(name) is { } s ? Results.Ok(ToJson(s)) : Error(StatusCodes.Status404NotFound, $"model '{name}' not found"));
+            models.Registry.Get(name) is { } s ? Results.Ok(ToJson(s)) : ApiError.Json(StatusCodes.Status404NotFound, $"model '{name}' not found"));
         app = app.MapGroup(string.Empty).RequireAuthorization(Security.Roles.AdminPolicy);
         app.MapPost("/v1/models/{name}/load", (string name, string? version, ModelHost models, CancellationToken ct) =>
             RunAsync(() => models.Registry.LoadAsync(name, version, ct)));
@@ -25,12 +25,12 @@ internal static class RegistryEndpoints
         app.MapPut("/v1/models/{name}/aliases/{alias}", async (string name, string alias, HttpContext http, ModelHost models, CancellationToken ct) =>
         {
             var (version, error) = await ReadVersionAsync(http);
-            return version is null ? Error(StatusCodes.Status400BadRequest, error!) : await RunAsync(() => models.Registry.SetAliasAsync(name, alias, version, ct));
+            return version is null ? ApiError.Json(StatusCodes.Status400BadRequest, error!) : await RunAsync(() => models.Registry.SetAliasAsync(name, alias, version, ct));
         });
         app.MapPost("/v1/models/{name}/promote", async (string name, HttpContext http, ModelHost models, CancellationToken ct) =>
         {
             var (version, error) = await ReadVersionAsync(http);
-            return version is null ? Error(StatusCodes.Status400BadRequest, error!) : await RunAsync(() => models.Registry.PromoteAsync(name, version, ct));
+            return version is null ? ApiError.Json(StatusCodes.Status400BadRequest, error!) : await RunAsync(() => models.Registry.PromoteAsync(name, version, ct));
         });
         app.MapPost("/v1/models/{name}/rollback", (string name, ModelHost models, CancellationToken ct) =>
             RunAsync(() => models.Registry.RollbackAsync(name, ct)));
@@ -57,7 +57,7 @@ internal static class RegistryEndpoints
         long max = options.Value.Registry.MaxUploadBytes;
         if (!http.Request.HasFormContentType)
         {
-            return Error(StatusCodes.Status415UnsupportedMediaType, "upload as multipart/form-data with a 'model' file part and an optional 'manifest' part");
+            return ApiError.Json(StatusCodes.Status415UnsupportedMediaType, "upload as multipart/form-data with a 'model' file part and an optional 'manifest' part");
         }
 
         var feature = http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>();
@@ -73,13 +73,13 @@ internal static class RegistryEndpoints
         }
         catch (Exception ex) when (ex is InvalidDataException or BadHttpRequestException)
         {
-            return Error(StatusCodes.Status413PayloadTooLarge, $"upload rejected: {ex.Message}");
+            return ApiError.Json(StatusCodes.Status413PayloadTooLarge, $"upload rejected: {ex.Message}");
         }
 
         var file = form.Files.GetFile("model");
         if (file is null || file.Length == 0)
         {
-            return Error(StatusCodes.Status400BadRequest, "the 'model' part (the ONNX file) is missing or empty");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "the 'model' part (the ONNX file) is missing or empty");
         }
 
         using var buffer = new MemoryStream();
@@ -139,25 +139,23 @@ internal static class RegistryEndpoints
         }
         catch (KeyNotFoundException ex)
         {
-            return Error(StatusCodes.Status404NotFound, ex.Message);
+            return ApiError.Json(StatusCodes.Status404NotFound, ex.Message);
         }
         catch (ArgumentException ex)
         {
-            return Error(StatusCodes.Status400BadRequest, ex.Message);
+            return ApiError.Json(StatusCodes.Status400BadRequest, ex.Message);
         }
         catch (InvalidDataException ex)
         {
-            return Error(StatusCodes.Status400BadRequest, ex.Message);
+            return ApiError.Json(StatusCodes.Status400BadRequest, ex.Message);
         }
         catch (ModelLoadException ex)
         {
-            return Error(StatusCodes.Status422UnprocessableEntity, ex.Message);
+            return ApiError.Json(StatusCodes.Status422UnprocessableEntity, ex.Message);
         }
         catch (InvalidOperationException ex)
         {
-            return Error(StatusCodes.Status409Conflict, ex.Message);
+            return ApiError.Json(StatusCodes.Status409Conflict, ex.Message);
         }
     }
-
-    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 }

@@ -10,37 +10,20 @@ internal static class DetectOptionsMapper
     /// <returns>The options, or an error naming the bad field.</returns>
     public static (PostprocessOptions? Options, string? Error) Map(DetectOptions? request, DetectionModel model)
     {
-        var options = model.Defaults;
         if (request is null)
         {
-            return (options, null);
+            return (model.Defaults, null);
         }
 
-        if (request.HasConfidenceThreshold)
+        var options = new PostprocessOverrides(
+            request.HasConfidenceThreshold ? request.ConfidenceThreshold : null,
+            request.HasIouThreshold ? request.IouThreshold : null,
+            request.HasMaxDetections ? request.MaxDetections : null,
+            request.AgnosticNms,
+            request.Classes).ApplyTo(model, out string? unknown);
+        if (options is null)
         {
-            options = options with { ConfidenceThreshold = request.ConfidenceThreshold };
-        }
-
-        if (request.HasIouThreshold)
-        {
-            options = options with { IouThreshold = request.IouThreshold };
-        }
-
-        if (request.HasMaxDetections)
-        {
-            options = options with { MaxDetections = request.MaxDetections };
-        }
-
-        options = options with { Agnostic = request.AgnosticNms };
-        if (request.Classes.Count > 0)
-        {
-            var ids = model.ResolveClasses(request.Classes, out string? unknown);
-            if (ids is null)
-            {
-                return (null, $"options.classes: '{unknown}' is neither a label nor a class id of model '{model.Name}'.");
-            }
-
-            options = options with { ClassFilter = ids };
+            return (null, $"options.classes: '{unknown}' is neither a label nor a class id of model '{model.Name}'.");
         }
 
         return options.Validate() is string error ? (null, "options: " + error) : (options, null);
