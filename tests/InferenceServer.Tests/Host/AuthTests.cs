@@ -133,12 +133,7 @@ public sealed class AuthTests : IAsyncLifetime
         foreach (var (key, expected) in new[] { ((string?)null, StatusCode.Unauthenticated), (CameraKey, StatusCode.PermissionDenied) })
         {
             using var upload = key is null ? datasets.UploadExamples() : datasets.UploadExamples(Auth(key));
-            var ex = await Assert.ThrowsAsync<RpcException>(async () =>
-            {
-                await upload.RequestStream.WriteAsync(new Protos.Detection.V1.Example { Dataset = "ops" });
-                await upload.RequestStream.CompleteAsync();
-                await upload;
-            });
+            var ex = await RejectedCalls.StatusOfClientStreamAsync(upload, new Protos.Detection.V1.Example { Dataset = "ops" });
             Assert.Equal(expected, ex.StatusCode);
         }
 

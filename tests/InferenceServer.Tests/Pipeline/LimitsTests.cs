@@ -55,8 +55,7 @@ public sealed class LimitsTests : IAsyncLifetime
         Assert.True(await b.ResponseStream.MoveNext(CancellationToken.None));
 
         using var c = client.StreamDetect();
-        await c.RequestStream.WriteAsync(frame);
-        var ex = await Assert.ThrowsAsync<RpcException>(() => c.ResponseStream.MoveNext(CancellationToken.None));
+        var ex = await RejectedCalls.StatusOfDuplexAsync(c, frame);
         Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
 
         await a.RequestStream.CompleteAsync();
