@@ -13,6 +13,7 @@ const string Usage = """
       eval --model DIR_OR_ONNX [--count 500] [--seed 9999] [--width 1280] [--height 720] [--categories ...] [--min-size PX] [--max-objects N] [--json FILE]
       examples add IMAGE --box x1,y1,x2,y2,label [--box ...] [--dataset NAME]
       examples import DIR --format yolo|coco [--dataset NAME]
+      examples capture --feed ID | --stream ID [--dataset NAME]   (the current frame, unlabelled)
       retrain --model M --categories star,cross [--dataset NAME] [--epochs N] [--trainer process|webhook] [--promote] [--no-wait]
       jobs [ID]
       synth video --out FILE.mp4 [--frames N] [--fps F] [--objects K] [--seed S] [--width W] [--height H] [--categories ...]

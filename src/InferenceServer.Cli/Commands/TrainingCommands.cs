@@ -10,6 +10,7 @@ namespace InferenceServer.Cli.Commands;
 /// The operators' commands, over the REST port ($INFERENCESERVER_URL; API key from $INFERENCESERVER_KEY):<br/>
 /// <c>infer examples add IMAGE --box x1,y1,x2,y2,label [--box ...] [--dataset NAME]</c><br/>
 /// <c>infer examples import DIR --format yolo|coco [--dataset NAME]</c><br/>
+/// <c>infer examples capture --feed ID | --stream ID [--dataset NAME]</c><br/>
 /// <c>infer retrain --model M --categories star,cross [--dataset NAME] [--epochs N] [--promote] [--no-wait]</c><br/>
 /// <c>infer jobs [ID]</c>
 /// </summary>
@@ -87,7 +88,25 @@ internal static class TrainingCommands
             return 0;
         }
 
-        throw new UsageException("examples needs 'add IMAGE --box x1,y1,x2,y2,label ...' or 'import DIR --format yolo|coco'");
+        if (r.Positional is ["capture"])
+        {
+            string? feed = r.String("--feed");
+            string? stream = r.String("--stream");
+            r.RejectUnknown();
+            if ((feed is null) == (stream is null))
+            {
+                throw new UsageException("examples capture needs --feed ID or --stream ID");
+            }
+
+            using var response = await http.PostAsync(
+                new Uri($"v1/datasets/{Uri.EscapeDataString(dataset)}/capture", UriKind.Relative),
+                JsonContent.Create(feed is null ? new Dictionary<string, string> { ["stream"] = stream! } : new Dictionary<string, string> { ["feed"] = feed }));
+            var body = await Read(response);
+            Console.WriteLine($"captured into {dataset}: {body.GetProperty("id").GetString()![..12]} ({body.GetProperty("width").GetInt32()}x{body.GetProperty("height").GetInt32()}, unlabelled)");
+            return 0;
+        }
+
+        throw new UsageException("examples needs 'add IMAGE --box x1,y1,x2,y2,label ...', 'import DIR --format yolo|coco' or 'capture --feed ID | --stream ID'");
     }
 
     public static async Task<int> RetrainAsync(string[] args)

@@ -5,10 +5,6 @@ using InferenceServer.Core.Inference;
 using InferenceServer.Core.Pipeline;
 using InferenceServer.Core.Telemetry;
 using Microsoft.Extensions.Logging;
-using Cv2 = OpenCvSharp.Cv2;
-using ImageEncodingParam = OpenCvSharp.ImageEncodingParam;
-using ImwriteFlags = OpenCvSharp.ImwriteFlags;
-using OpenCVException = OpenCvSharp.OpenCVException;
 
 namespace InferenceServer.Core.Feeds;
 
@@ -37,7 +33,6 @@ internal sealed partial class Feed : IAsyncDisposable
     private FeedSubscription[] _subscribers = [];
     private Task _run = Task.CompletedTask;
     private Task _route = Task.CompletedTask;
-    private TaskCompletionSource<byte[]>? _snapshot;
     private FeedState _state = FeedState.Connecting;
     private string? _lastError;
     private long _read;
@@ -114,20 +109,8 @@ internal sealed partial class Feed : IAsyncDisposable
     }
 
     /// <summary>The next frame the feed reads, as JPEG (for labelling later); null when none comes within the timeout.</summary>
-    public async Task<byte[]?> CaptureAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var tcs = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = Interlocked.CompareExchange(ref _snapshot, tcs, null) ?? tcs;
-        try
-        {
-            return await pending.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            Interlocked.CompareExchange(ref _snapshot, null, pending);
-            return null;
-        }
-    }
+    public Task<byte[]?> CaptureAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        _session.Capture.NextAsync(timeout, cancellationToken);
 
     public FeedStatus Status()
     {
@@ -182,7 +165,6 @@ internal sealed partial class Feed : IAsyncDisposable
 
         ServerMetrics.FeedReconnects.RemoveLabelled(Id);
         ServerMetrics.FeedLatency.RemoveLabelled(Id);
-        _snapshot?.TrySetCanceled();
         _stop.Dispose();
     }
 
@@ -331,9 +313,10 @@ internal sealed partial class Feed : IAsyncDisposable
             _lastReadTimestamp = now;
         }
 
-        if (Interlocked.Exchange(ref _snapshot, null) is { } snapshot)
+        if (_session.Capture.IsPending)
         {
-            TakeSnapshot(frame, snapshot);
+            // Also from frames that will be skipped: a capture needs the camera's view, not a free model.
+            _session.Capture.Offer(new RawFrame(frame.Data, frame.Format, frame.Width, frame.Height, 0));
         }
 
         if (!Due(now) || Volatile.Read(ref _inFlight) >= MaxInFlight)
@@ -408,20 +391,6 @@ internal sealed partial class Feed : IAsyncDisposable
         frame.Dispose();
         Interlocked.Increment(ref _skipped);
         ServerMetrics.FeedFrames.WithLabels(Id, "skipped").Inc();
-    }
-
-    private void TakeSnapshot(VideoFrame frame, TaskCompletionSource<byte[]> snapshot)
-    {
-        try
-        {
-            using var bgr = ImageDecoder.FromRaw(frame.Data.Span, frame.Format, frame.Width, frame.Height, 0, new ImageLimits { MaxPixels = _context.MaxPixels });
-            Cv2.ImEncode(".jpg", bgr, out var jpeg, new ImageEncodingParam(ImwriteFlags.JpegQuality, 95));
-            snapshot.TrySetResult(jpeg);
-        }
-        catch (Exception ex) when (ex is ImageDecodeException or OpenCVException)
-        {
-            snapshot.TrySetException(ex);
-        }
     }
 
     private async Task RouteResultsAsync()

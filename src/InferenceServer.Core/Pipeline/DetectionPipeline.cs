@@ -65,7 +65,7 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     /// <summary>Opens a stream, or returns null when <see cref="PipelineOptions.MaxStreams"/> are already open.</summary>
     public StreamSession? OpenStream(string id, BackpressureMode mode)
     {
-        var session = new StreamSession(id, mode, Schedule, s => _streams.TryRemove(s, out _));
+        var session = new StreamSession(id, mode, _limits, Schedule, s => _streams.TryRemove(s, out _));
         if (_streams.Count >= _options.MaxStreams)
         {
             session.Dispose();
@@ -75,6 +75,9 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
         _streams[session] = 0;
         return session;
     }
+
+    /// <summary>The open streams called <paramref name="id"/> (stream ids are chosen by clients, so maybe several).</summary>
+    public IReadOnlyList<StreamSession> FindStreams(string id) => [.. _streams.Keys.Where(s => s.Id == id)];
 
     /// <summary>Runs one frame through the pipeline and waits for its outcome.</summary>
     public async Task<FrameOutcome> RunAsync(FrameRequest frame, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using InferenceServer.Core.Imaging;
 using InferenceServer.Core.Telemetry;
 
 namespace InferenceServer.Core.Pipeline;
@@ -28,9 +29,10 @@ internal sealed class StreamSession : IDisposable
     private int _scheduled;
     private int _disposed;
 
-    public StreamSession(string id, BackpressureMode mode, Action<StreamSession> notify, Action<StreamSession> closed)
+    public StreamSession(string id, BackpressureMode mode, ImageLimits limits, Action<StreamSession> notify, Action<StreamSession> closed)
     {
         Id = id;
+        Capture = new FrameCapture(limits);
         Mode = mode;
         _notify = notify;
         _closed = closed;
@@ -51,6 +53,9 @@ internal sealed class StreamSession : IDisposable
 
     public BackpressureMode Mode { get; }
 
+    /// <summary>Asks for the next frame that enters this stream (to label it later).</summary>
+    public FrameCapture Capture { get; }
+
     public long DroppedFrames => Interlocked.Read(ref _dropped);
 
     /// <summary>Outcomes in frame order; completes after the last frame once input is complete.</summary>
@@ -66,6 +71,11 @@ internal sealed class StreamSession : IDisposable
     /// <summary>Queues a frame: in latest mode never waits (an older queued frame is dropped instead).</summary>
     public async ValueTask EnqueueAsync(FrameRequest frame, CancellationToken cancellationToken)
     {
+        if (Capture.IsPending)
+        {
+            Capture.Offer(frame);
+        }
+
         try
         {
             await _input.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
@@ -162,6 +172,7 @@ internal sealed class StreamSession : IDisposable
             }
 
             _output.Writer.TryComplete();
+            Capture.Cancel();
             ServerMetrics.ActiveStreams.Dec();
             _closed(this);
         }

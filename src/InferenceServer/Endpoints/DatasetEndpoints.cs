@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using InferenceServer.Core.Feeds;
+using InferenceServer.Core.Pipeline;
 using InferenceServer.Core.Training.Datasets;
 using InferenceServer.Hosting;
 using Microsoft.AspNetCore.Http.Features;
@@ -9,10 +10,13 @@ namespace InferenceServer.Endpoints;
 
 /// <summary>
 /// Datasets over REST (operator, admin): add labelled examples (multipart image + JSON boxes with category names),
-/// capture a feed's current frame, freeze versions, import/export YOLO and COCO as zip archives.
+/// capture a feed's or a StreamDetect stream's current frame, freeze versions, import/export YOLO and COCO as zip archives.
 /// </summary>
 internal static class DatasetEndpoints
 {
+    // A camera sending a frame a second, or a feed reconnecting, still answers within this.
+    private static readonly TimeSpan CaptureTimeout = TimeSpan.FromSeconds(10);
+
     public static void Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/datasets").RequireAuthorization(Security.Roles.TrainPolicy);
@@ -124,45 +128,63 @@ internal static class DatasetEndpoints
         }
     }
 
-    private static async Task<IResult> CaptureAsync(string name, HttpContext http, TrainingHost training, FeedHost feeds, CancellationToken ct)
+    private static async Task<IResult> CaptureAsync(string name, HttpContext http, TrainingHost training, FeedHost feeds, PipelineHost pipeline, CancellationToken ct)
     {
-        string? feed;
+        string? feed, stream;
         try
         {
             using var doc = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-            feed = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("feed", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+            feed = StringProperty(doc.RootElement, "feed");
+            stream = StringProperty(doc.RootElement, "stream");
         }
         catch (JsonException ex)
         {
             return ApiError.Json(StatusCodes.Status400BadRequest, $"invalid JSON: {ex.Message}");
         }
 
-        if (string.IsNullOrEmpty(feed))
+        if (string.IsNullOrEmpty(feed) == string.IsNullOrEmpty(stream))
         {
-            return ApiError.Json(StatusCodes.Status400BadRequest, "expected {\"feed\": \"feed id\"}");
+            return ApiError.Json(StatusCodes.Status400BadRequest, "expected {\"feed\": \"feed id\"} or {\"stream\": \"stream id\"}");
         }
 
-        byte[]? jpeg;
+        string source = feed is { Length: > 0 } ? "feed '" + feed + "'" : "stream '" + stream + "'";
+        byte[]? image;
         try
         {
-            jpeg = await feeds.Manager.CaptureAsync(feed, TimeSpan.FromSeconds(10), ct);
+            if (feed is { Length: > 0 })
+            {
+                image = await feeds.Manager.CaptureAsync(feed, CaptureTimeout, ct);
+            }
+            else
+            {
+                var open = pipeline.Pipeline.FindStreams(stream!);
+                if (open.Count == 0)
+                {
+                    return ApiError.Json(StatusCodes.Status404NotFound, $"no stream '{stream}' is open (StreamDetect frames carry the stream_id).");
+                }
+
+                image = await FrameCapture.FirstAsync([.. open.Select(s => s.Capture)], CaptureTimeout, ct);
+            }
         }
         catch (FeedRequestException ex)
         {
             return ApiError.Json(StatusCodes.Status404NotFound, ex.Message);
         }
 
-        if (jpeg is null)
+        if (image is null)
         {
-            return ApiError.Json(StatusCodes.Status503ServiceUnavailable, $"feed '{feed}' delivered no frame within 10 s");
+            return ApiError.Json(StatusCodes.Status503ServiceUnavailable, $"{source} delivered no frame within {CaptureTimeout.TotalSeconds:F0} s");
         }
 
         return await RunAsync(async () =>
         {
-            var (example, duplicate) = await training.Datasets.Get(name, create: true).AddAsync(jpeg, null, "feed:" + feed, ct);
+            var (example, duplicate) = await training.Datasets.Get(name, create: true).AddAsync(image, null, feed is { Length: > 0 } ? "feed:" + feed : "stream:" + stream, ct);
             return Results.Json(ExampleJson(example, duplicate), statusCode: StatusCodes.Status201Created);
         });
     }
+
+    private static string? StringProperty(JsonElement root, string name) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static async Task<IResult> ImportAsync(string name, string? format, HttpContext http, TrainingHost training, CancellationToken ct)
     {

@@ -66,7 +66,7 @@ internal sealed partial class DetectorService : Detector.DetectorBase
     public override async Task StreamDetect(IAsyncStreamReader<Frame> requestStream, IServerStreamWriter<FrameResult> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
-        if (!await requestStream.MoveNext(ct))
+        if (!await NextFrameAsync(requestStream, ct))
         {
             return;
         }
@@ -140,7 +140,7 @@ internal sealed partial class DetectorService : Detector.DetectorBase
                 }
 
                 await session.EnqueueAsync(request, ct);
-                if (!await requestStream.MoveNext(ct))
+                if (!await NextFrameAsync(requestStream, ct))
                 {
                     break;
                 }
@@ -155,6 +155,20 @@ internal sealed partial class DetectorService : Detector.DetectorBase
 
         await writer;
         LogStreamClosed(_logger, streamId, session.DroppedFrames);
+    }
+
+    // A camera that disconnects abruptly (reset stream) is a cancelled call, not a server error.
+    private static async Task<bool> NextFrameAsync(IAsyncStreamReader<Frame> frames, CancellationToken ct)
+    {
+        try
+        {
+            return await frames.MoveNext(ct);
+        }
+        catch (IOException ex)
+        {
+            // Kestrel reports a reset request stream as IOException before the call's token is cancelled.
+            throw new RpcException(new Status(StatusCode.Cancelled, "the client reset the stream", ex));
+        }
     }
 
     private static async Task WriteResultsAsync(StreamSession session, IServerStreamWriter<FrameResult> responses, string streamId, CancellationToken ct)

@@ -71,6 +71,57 @@ public sealed class CliTests : IAsyncLifetime
         Assert.Contains("error:", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Examples_AddLabelledAndCaptureFromALiveStream_LandInTheDatasetAndBadBoxesAreRefused()
+    {
+        string rest = _server.Http.BaseAddress!.ToString().TrimEnd('/');
+        var (image, _) = TestImages.WhiteBox(320, 192, 40, 50, 60, 60);
+        string path = _dir.File("example.png");
+        using (image)
+        {
+            await File.WriteAllBytesAsync(path, TestImages.Encode(image));
+        }
+
+        var (code, stdout, stderr) = await RunAsync("examples", "add", path, "--box", "40,50,100,110,square", "--dataset", "cli", "--server", rest);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("added to cli", stdout, StringComparison.Ordinal);
+
+        (code, _, stderr) = await RunAsync("examples", "add", path, "--box", "40,50,400,110,square", "--dataset", "cli", "--server", rest);
+        Assert.Equal(1, code);
+        Assert.Contains("HTTP 400", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await RunAsync("examples", "capture", "--dataset", "cli", "--server", rest);
+        Assert.Equal(2, code);
+        Assert.Contains("--feed ID or --stream ID", stderr, StringComparison.Ordinal);
+
+        // A camera streams over gRPC; the operator grabs what it shows now.
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(_server.GrpcAddress);
+        using var call = new Protos.Detection.V1.Detector.DetectorClient(channel).StreamDetect();
+        using var stop = new CancellationTokenSource();
+        byte[] jpeg = await File.ReadAllBytesAsync(path);
+        var camera = Task.Run(async () =>
+        {
+            for (ulong i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await call.RequestStream.WriteAsync(new Protos.Detection.V1.Frame { StreamId = "lobby", Sequence = i, Image = new Protos.Detection.V1.Image { Encoded = Google.Protobuf.ByteString.CopyFrom(jpeg) } });
+                await call.ResponseStream.MoveNext(CancellationToken.None);
+                await Task.Delay(20);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        });
+        (code, stdout, stderr) = await RunAsync("examples", "capture", "--stream", "lobby", "--dataset", "cli", "--server", rest);
+        await stop.CancelAsync();
+        await camera;
+        Assert.True(code == 0, stderr);
+        Assert.Contains("captured into cli", stdout, StringComparison.Ordinal);
+        Assert.Contains("320x192", stdout, StringComparison.Ordinal);
+
+        var summary = JsonDocument.Parse(await _server.Http.GetStringAsync(new Uri("/v1/datasets/cli", UriKind.Relative))).RootElement;
+        Assert.Equal(1, summary.GetProperty("labelled").GetInt32());
+        Assert.Equal(0, summary.GetProperty("unlabelled").GetInt32()); // the same image: stored once, its labels kept
+    }
+
     private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         string config = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";

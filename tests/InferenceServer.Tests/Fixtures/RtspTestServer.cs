@@ -7,7 +7,8 @@ namespace InferenceServer.Tests.Fixtures;
 
 /// <summary>
 /// A real RTSP server (GStreamer's gst-rtsp-server, driven by Fixtures/rtsp_server.py) serving a folder of JPEG
-/// frames in a loop at a fixed rate; records when each frame was pushed so tests can measure end-to-end latency.
+/// frames in a loop at a fixed rate, as RTP/JPEG or H.264 (encoded by ffmpeg's libx264, a key frame per second);
+/// records when each frame was pushed so tests can measure end-to-end latency.
 /// </summary>
 internal sealed class RtspTestServer : IAsyncDisposable
 {
@@ -15,11 +16,13 @@ internal sealed class RtspTestServer : IAsyncDisposable
     private readonly string _frames;
     private readonly double _fps;
     private readonly string[] _mounts;
+    private readonly string _codec;
     private readonly ConcurrentQueue<(long Index, int File, long UnixNanos)> _pushes = new();
     private Process? _process;
 
-    private RtspTestServer(string frames, double fps, string[] mounts, int port)
+    private RtspTestServer(string frames, double fps, string[] mounts, string codec, int port)
     {
+        _codec = codec;
         _frames = frames;
         _fps = fps;
         _mounts = mounts;
@@ -33,9 +36,10 @@ internal sealed class RtspTestServer : IAsyncDisposable
 
     public IReadOnlyCollection<(long Index, int File, long UnixNanos)> Pushes => _pushes;
 
-    public static async Task<RtspTestServer> StartAsync(string frames, double fps, params string[] mounts)
+    /// <param name="codec">jpeg or h264 (then the frame count must be a multiple of the fps: one key frame per second).</param>
+    public static async Task<RtspTestServer> StartAsync(string frames, double fps, string[]? mounts = null, string codec = "jpeg")
     {
-        var server = new RtspTestServer(frames, fps, mounts.Length > 0 ? mounts : ["/cam"], FreePort());
+        var server = new RtspTestServer(frames, fps, mounts is { Length: > 0 } ? mounts : ["/cam"], codec, FreePort());
         await server.RestartAsync();
         return server;
     }
@@ -53,6 +57,10 @@ internal sealed class RtspTestServer : IAsyncDisposable
         psi.ArgumentList.Add(_frames);
         psi.ArgumentList.Add("--fps");
         psi.ArgumentList.Add(_fps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add("--codec");
+        psi.ArgumentList.Add(_codec);
+        psi.ArgumentList.Add("--gop");
+        psi.ArgumentList.Add(((int)Math.Round(_fps)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var m in _mounts)
         {
             psi.ArgumentList.Add("--mount");

@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 """A real RTSP server for the feed tests (GStreamer's gst-rtsp-server, over TCP and UDP).
 
-Serves a folder of JPEG frames (sorted by name) in a loop, at a fixed wall-clock rate, as RTP/JPEG on every
-mount given. Frame i is the (i mod N)-th file. When a frame is handed to GStreamer for at least one connected
+Serves a folder of JPEG frames (sorted by name) in a loop, at a fixed wall-clock rate, on every mount given,
+as RTP/JPEG or (--codec h264) as H.264 the way IP cameras send it: encoded once up front by Debian's ffmpeg
+(libx264, a key frame every --gop frames, no B-frames), one access unit per frame; a client that joins gets
+its first frame at the next key frame. Frame i is the (i mod N)-th file. When a frame is handed to GStreamer for at least one connected
 client, the server prints `frame <i> <file index> <unix time ns>` so a test can measure the latency from the
 moment the source showed a frame to the moment its result arrived. Prints `ready <port>` once listening.
 """
 import argparse
 import glob
 import os
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -26,6 +30,8 @@ def main():
     parser.add_argument("--frames", required=True, help="folder of .jpg frames")
     parser.add_argument("--fps", type=float, default=15.0)
     parser.add_argument("--mount", action="append", default=[], help="mount path, e.g. /cam0 (repeatable)")
+    parser.add_argument("--codec", choices=["jpeg", "h264"], default="jpeg")
+    parser.add_argument("--gop", type=int, default=15, help="h264: frames per key frame (must divide the frame count)")
     args = parser.parse_args()
     mounts = args.mount or ["/cam"]
 
@@ -33,20 +39,35 @@ def main():
     files = sorted(glob.glob(os.path.join(args.frames, "*.jpg")))
     if not files:
         sys.exit(f"no .jpg frames in {args.frames}")
-    frames = [open(f, "rb").read() for f in files]
+    if args.codec == "h264":
+        if len(files) % args.gop != 0:
+            sys.exit(f"--gop {args.gop} must divide the {len(files)} frames (the loop restarts on a key frame)")
+        frames = encode_h264(files, args.fps, args.gop)
+        launch = ("( appsrc name=src is-live=true do-timestamp=true format=time "
+                  "caps=video/x-h264,stream-format=byte-stream,alignment=au ! h264parse "
+                  "! rtph264pay name=pay0 pt=96 )")
+        gop = args.gop
+    else:
+        frames = [open(f, "rb").read() for f in files]
+        launch = ("( appsrc name=src is-live=true do-timestamp=true format=time "
+                  "caps=image/jpeg,framerate=0/1 ! jpegparse ! rtpjpegpay name=pay0 pt=26 )")
+        gop = 1
 
     sources = []  # appsrc elements of the currently prepared media
+    waiting = set()  # sources that have not had a key frame yet
     lock = threading.Lock()
 
     def on_configure(_factory, media):
         src = media.get_element().get_child_by_name("src")
         with lock:
             sources.append(src)
+            waiting.add(src)
 
         def on_unprepared(_media):
             with lock:
                 if src in sources:
                     sources.remove(src)
+                waiting.discard(src)
 
         media.connect("unprepared", on_unprepared)
 
@@ -56,9 +77,7 @@ def main():
     for mount in mounts:
         factory = GstRtspServer.RTSPMediaFactory()
         # A live source: clients see what is pushed now, never a backlog.
-        factory.set_launch(
-            "( appsrc name=src is-live=true do-timestamp=true format=time "
-            "caps=image/jpeg,framerate=0/1 ! jpegparse ! rtpjpegpay name=pay0 pt=26 )")
+        factory.set_launch(launch)
         factory.set_shared(True)
         factory.connect("media-configure", on_configure)
         server.get_mount_points().add_factory(mount, factory)
@@ -75,17 +94,46 @@ def main():
             delay = start + (i * period) - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+            index = i % len(frames)
             with lock:
-                targets = list(sources)
+                if index % gop == 0:
+                    waiting.clear()
+                targets = [s for s in sources if s not in waiting]
             if targets:
-                data = frames[i % len(frames)]
+                data = frames[index]
                 for src in targets:
                     src.emit("push-buffer", Gst.Buffer.new_wrapped(data))
-                print(f"frame {i} {i % len(frames)} {time.time_ns()}", flush=True)
+                print(f"frame {i} {index} {time.time_ns()}", flush=True)
             i += 1
 
     threading.Thread(target=push_forever, daemon=True).start()
     GLib.MainLoop().run()
+
+
+def encode_h264(files, fps, gop):
+    """The frames as H.264 access units, one per frame (split at the access unit delimiters x264 writes)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        # Numbered links keep the order of `files` whatever their names.
+        for n, name in enumerate(files):
+            os.symlink(os.path.abspath(name), os.path.join(tmp, f"{n:06d}.jpg"))
+        out = os.path.join(tmp, "video.h264")
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-framerate", str(fps), "-i", os.path.join(tmp, "%06d.jpg"),
+             "-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-bf", "0", "-g", str(gop),
+             "-keyint_min", str(gop), "-sc_threshold", "0", "-crf", "18", "-pix_fmt", "yuv420p",
+             "-x264-params", "aud=1:repeat-headers=1", "-f", "h264", out],
+            check=True)
+        data = open(out, "rb").read()
+    delimiter = b"\x00\x00\x00\x01\x09"
+    starts = []
+    at = data.find(delimiter)
+    while at >= 0:
+        starts.append(at)
+        at = data.find(delimiter, at + 1)
+    units = [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)])]
+    if len(units) != len(files):
+        sys.exit(f"h264: {len(units)} access units for {len(files)} frames")
+    return units
 
 
 if __name__ == "__main__":

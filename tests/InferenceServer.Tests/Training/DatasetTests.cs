@@ -27,6 +27,23 @@ public sealed class DatasetTests : IDisposable
         Assert.Equal(1, dataset.Summary().Images);
     }
 
+    [Fact]
+    public async Task Add_UnlabelledCopyOfALabelledImage_KeepsItsLabels_NewLabelsReplaceThem()
+    {
+        var dataset = Store().Get("ops", create: true);
+        var (jpeg, objects) = _scenes.GenerateJpeg(3);
+        await dataset.AddAsync(jpeg, Boxes(objects), "upload", default);
+        var (copy, duplicate) = await dataset.AddAsync(jpeg, null, "stream:lobby", default);
+        Assert.True(duplicate);
+        Assert.Equal(objects.Count, copy.Boxes!.Count);
+        Assert.Equal(1, dataset.Summary().Labelled);
+        Assert.Equal(0, dataset.Summary().Unlabelled);
+
+        var (relabelled, again) = await dataset.AddAsync(jpeg, [new LabeledBox("star", 5, 5, 60, 60)], "upload", default);
+        Assert.False(again);
+        Assert.Single(relabelled.Boxes!);
+    }
+
     [Theory]
     [InlineData("star", -1, 10, 50, 60, "outside")]
     [InlineData("star", 10, 10, 400, 60, "outside")]

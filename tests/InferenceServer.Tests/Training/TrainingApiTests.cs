@@ -102,6 +102,64 @@ public sealed class TrainingApiTests
     }
 
     [Fact]
+    public async Task Capture_FromAStreamDetectStream_StoresTheCamerasFrameEncodedOrRaw()
+    {
+        await using var server = await StartAsync();
+        using var channel = Grpc.Net.Client.GrpcChannel.ForAddress(server.GrpcAddress);
+        var client = new Protos.Detection.V1.Detector.DetectorClient(channel);
+        var (jpeg, _) = Scenes.GenerateJpeg(21);
+        using var scene = OpenCvSharp.Cv2.ImDecode(jpeg, OpenCvSharp.ImreadModes.Color);
+        byte[] bgr = new byte[scene.Total() * 3];
+        System.Runtime.InteropServices.Marshal.Copy(scene.Data, bgr, 0, bgr.Length);
+
+        // Camera "dock" sends JPEG bytes: the capture is exactly what it sent (same content address).
+        var dock = await CaptureWhileStreamingAsync(server, client, "dock", new Protos.Detection.V1.Image { Encoded = Google.Protobuf.ByteString.CopyFrom(jpeg) });
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(jpeg)), dock.GetProperty("id").GetString());
+        Assert.False(dock.GetProperty("labelled").GetBoolean());
+
+        // Camera "yard" sends raw BGR: the capture is that frame, encoded as JPEG.
+        var raw = new Protos.Detection.V1.Image { Raw = new Protos.Detection.V1.RawImage { Format = Protos.Detection.V1.PixelFormat.Bgr24, Width = scene.Width, Height = scene.Height, Data = Google.Protobuf.ByteString.CopyFrom(bgr) } };
+        var yard = await CaptureWhileStreamingAsync(server, client, "yard", raw);
+        Assert.Equal(scene.Width, yard.GetProperty("width").GetInt32());
+        Assert.Equal(scene.Height, yard.GetProperty("height").GetInt32());
+        var summary = await server.Http.GetFromJsonAsync<JsonElement>(Url("/v1/datasets/ops"));
+        Assert.Equal(2, summary.GetProperty("unlabelled").GetInt32());
+
+        await ExpectAsync(server, "/v1/datasets/ops/capture", new StringContent("""{"stream":"nope"}""", Encoding.UTF8, "application/json"), HttpStatusCode.NotFound, "nope");
+        await ExpectAsync(server, "/v1/datasets/ops/capture", new StringContent("""{"stream":"dock","feed":"gate"}""", Encoding.UTF8, "application/json"), HttpStatusCode.BadRequest, "stream");
+        await ExpectAsync(server, "/v1/datasets/ops/capture", new StringContent("""{"stream":7}""", Encoding.UTF8, "application/json"), HttpStatusCode.BadRequest, "stream");
+    }
+
+    private static async Task<JsonElement> CaptureWhileStreamingAsync(TestServer server, Protos.Detection.V1.Detector.DetectorClient client, string streamId, Protos.Detection.V1.Image image)
+    {
+        using var call = client.StreamDetect();
+        using var stop = new CancellationTokenSource();
+        var camera = Task.Run(async () =>
+        {
+            for (ulong i = 0; !stop.IsCancellationRequested; i++)
+            {
+                await call.RequestStream.WriteAsync(new Protos.Detection.V1.Frame { StreamId = streamId, Sequence = i, Image = image });
+                await call.ResponseStream.MoveNext(CancellationToken.None);
+                await Task.Delay(20);
+            }
+
+            await call.RequestStream.CompleteAsync();
+        });
+        var pipeline = ((InferenceServer.Hosting.PipelineHost)server.Services.GetService(typeof(InferenceServer.Hosting.PipelineHost))!).Pipeline;
+        while (pipeline.FindStreams(streamId).Count == 0)
+        {
+            await Task.Delay(10);
+        }
+
+        using var captured = await server.Http.PostAsync(Url("/v1/datasets/ops/capture"), new StringContent($$"""{"stream":"{{streamId}}"}""", Encoding.UTF8, "application/json"));
+        string body = await captured.Content.ReadAsStringAsync();
+        Assert.True(captured.StatusCode == HttpStatusCode.Created, body);
+        await stop.CancelAsync();
+        await camera;
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    [Fact]
     public async Task Jobs_BadRequests_AnswerWithTheRightStatus()
     {
         await using var server = await StartAsync();

@@ -52,7 +52,9 @@ internal sealed class Dataset
         try
         {
             var current = _log.LastOrDefault(e => e.Id == id);
-            if (current is not null && SameLabels(current.Boxes, boxes))
+
+            // An unlabelled copy (a capture of a static scene, a re-upload) adds nothing and never erases labels.
+            if (current is not null && (boxes is null || SameLabels(current.Boxes, boxes)))
             {
                 return (current, true);
             }
