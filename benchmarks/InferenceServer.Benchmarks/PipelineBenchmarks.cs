@@ -62,7 +62,7 @@ public class PipelineBenchmarks
     public async Task<int> StreamRoutingInOrder64()
     {
         // 64 frames completed in reverse order; the session must emit them in order.
-        using var session = new StreamSession("bench", BackpressureMode.Block, _ => { }, _ => { });
+        using var session = new StreamSession("bench", BackpressureMode.Block, ImageLimits.Default, _ => { }, _ => { });
         var frames = new FrameRequest[64];
         for (int i = 0; i < frames.Length; i++)
         {

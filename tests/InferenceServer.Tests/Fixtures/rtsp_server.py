@@ -44,7 +44,7 @@ def main():
             sys.exit(f"--gop {args.gop} must divide the {len(files)} frames (the loop restarts on a key frame)")
         frames = encode_h264(files, args.fps, args.gop)
         launch = ("( appsrc name=src is-live=true do-timestamp=true format=time "
-                  "caps=video/x-h264,stream-format=byte-stream,alignment=au ! h264parse "
+                  "caps=video/x-h264,stream-format=byte-stream,alignment=au "
                   "! rtph264pay name=pay0 pt=96 )")
         gop = args.gop
     else:
