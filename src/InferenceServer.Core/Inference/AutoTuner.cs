@@ -7,7 +7,7 @@ namespace InferenceServer.Core.Inference;
 /// <summary>
 /// Measures raw throughput for a short grid of (instances × intra-op threads × max batch) — each instance running
 /// full batches on its own thread, as the batcher does under load — and picks the highest throughput whose median
-/// batch latency stays within the bound.
+/// batch latency stays within the bound (see <see cref="Choose"/> for models slower than the bound).
 /// </summary>
 internal static class AutoTuner
 {
@@ -36,9 +36,19 @@ internal static class AutoTuner
         }
 
         var best = grid.MaxBy(p => p.FramesPerSecond)!;
-        var chosen = grid.Where(p => p.BatchP50Ms <= settings.AutoTuneLatencyBoundMs).MaxBy(p => p.FramesPerSecond)
-            ?? grid.MinBy(p => p.BatchP50Ms)!;
-        return new TuningResult(chosen, best, grid, settings.AutoTuneLatencyBoundMs);
+        return new TuningResult(Choose(grid, settings.AutoTuneLatencyBoundMs), best, grid, settings.AutoTuneLatencyBoundMs);
+    }
+
+    /// <summary>
+    /// The highest throughput within the latency bound. When no configuration meets the bound (a model slower than
+    /// the bound on this machine), the bound cannot be honoured anyway: the highest throughput within 1.5× the
+    /// lowest latency measured, instead of trading a third of the throughput for a bound that is missed regardless.
+    /// </summary>
+    internal static TuningPoint Choose(IReadOnlyList<TuningPoint> grid, double latencyBoundMs)
+    {
+        double fastest = grid.Min(p => p.BatchP50Ms);
+        double bound = fastest <= latencyBoundMs ? latencyBoundMs : 1.5 * fastest;
+        return grid.Where(p => p.BatchP50Ms <= bound).MaxBy(p => p.FramesPerSecond)!;
     }
 
     /// <summary>Throughput and median batch latency of one configuration; null when it does not apply (a fixed-batch model at another batch).</summary>
@@ -63,7 +73,8 @@ internal static class AutoTuner
                 () =>
                 {
                     var local = new List<double>();
-                    while (sw.Elapsed.TotalSeconds < seconds)
+                    // At least three batches per instance: slow models get a median, not one sample.
+                    while (sw.Elapsed.TotalSeconds < seconds || local.Count < 3)
                     {
                         long t0 = Stopwatch.GetTimestamp();
                         instance.Run(batch);
