@@ -5,11 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the native runtimes need: OpenCvSharp's full runtime links GTK 3; network feeds run ffmpeg.
-RUNTIME_PACKAGES=(libgtk-3-0 ffmpeg)
+# Debian packages the native runtimes need: OpenCvSharp's full runtime links GTK 3; network feeds run ffmpeg, and
+# H.264/H.265 RTSP cameras gst-launch-1.0 (rtspsrc in plugins-good, avdec_h264/h265 in gstreamer1.0-libav).
+RUNTIME_PACKAGES=(libgtk-3-0 ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-good gstreamer1.0-libav)
 # The training code (models/training) runs on Debian's PyTorch; the feed tests serve RTSP with GStreamer.
 TEST_PACKAGES=(python3-torch python3-onnx python3-opencv python3-numpy
-  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad)
+  python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-bad)
 
 install_missing() {
   local missing=()

@@ -53,6 +53,8 @@ internal sealed partial class Feed : IAsyncDisposable
     private DetectionModel? _optionsFor;
     private PostprocessOptions _options = PostprocessOptions.Default;
     private bool _ended;
+    private string? _decoder;
+    private bool _gstreamerRefused;
     private int _disposed;
 
     public Feed(FeedSpec spec, StreamSession session, FeedContext context)
@@ -133,6 +135,7 @@ internal sealed partial class Feed : IAsyncDisposable
                 SourceFps = Math.Round(_sourceFps, 2),
                 LastLatencyMs = Math.Round(_lastLatencyMs, 1),
                 Subscribers = _subscribers.Length,
+                Decoder = Volatile.Read(ref _decoder),
                 History = [.. _history],
             };
         }
@@ -251,6 +254,19 @@ internal sealed partial class Feed : IAsyncDisposable
                 SetError(ex.Message);
                 Record(FeedState.Stalled, ex.Message);
             }
+            catch (FeedSourceException ex) when (ProcessFrameSource.IsUnsupportedCodec(ex))
+            {
+                if (_spec.Decoder == "auto")
+                {
+                    // Not H.264/H.265 (an MJPEG camera, say): FFmpeg decodes it from the next attempt on.
+                    Volatile.Write(ref _gstreamerRefused, true);
+                    SetError("the camera's codec is not H.264/H.265: decoding with ffmpeg instead of gstreamer");
+                }
+                else
+                {
+                    SetError($"{ex.Message} — decoder gstreamer reads H.264/H.265 cameras; use decoder ffmpeg or auto for this one");
+                }
+            }
             catch (FeedSourceException ex)
             {
                 SetError(ex.Message);
@@ -287,10 +303,24 @@ internal sealed partial class Feed : IAsyncDisposable
         Record(FeedState.Stopped, "removed");
     }
 
-    private IFrameSource Open() =>
-        _spec.FilePath is string path
-            ? FileFrameSource.Open(path, _spec.Loop, _context.MaxPixels)
-            : FfmpegFrameSource.Start(_spec, _context.FfmpegPath, _context.MaxPixels);
+    private IFrameSource Open()
+    {
+        var decoder = ResolveDecoder();
+        Volatile.Write(ref _decoder, decoder.ToString().ToLowerInvariant());
+        return decoder switch
+        {
+            FeedDecoder.OpenCv => FileFrameSource.Open(_spec.FilePath!, _spec.Loop, _context.MaxPixels),
+            FeedDecoder.Gstreamer => ProcessFrameSource.Start(_spec, decoder, _context.GstLaunchPath, _context.MaxPixels),
+            _ => ProcessFrameSource.Start(_spec, decoder, _context.FfmpegPath, _context.MaxPixels),
+        };
+    }
+
+    private FeedDecoder ResolveDecoder() =>
+        _spec.IsFile ? FeedDecoder.OpenCv
+        : _spec.Decoder == "gstreamer" ? FeedDecoder.Gstreamer
+        : _spec.Decoder == "ffmpeg" || !_spec.IsRtsp || !string.IsNullOrEmpty(_spec.HwAccel) ? FeedDecoder.Ffmpeg
+        : !Volatile.Read(ref _gstreamerRefused) && GstreamerAvailability.Missing(_context.GstLaunchPath) is null ? FeedDecoder.Gstreamer
+        : FeedDecoder.Ffmpeg;
 
     private async ValueTask OnFrameAsync(VideoFrame frame, CancellationToken ct)
     {

@@ -39,6 +39,13 @@ public sealed partial class FeedSpec
     /// <summary>FFmpeg hardware decoder for network feeds on GPU hosts (e.g. "cuda"); empty for software.</summary>
     public string? HwAccel { get; set; }
 
+    /// <summary>
+    /// "auto" (default: GStreamer for H.264/H.265 rtsp:// cameras when gst-launch-1.0 and its plugins are installed
+    /// and no hwaccel is asked for, else FFmpeg; a camera with another codec moves to FFmpeg after its first
+    /// attempt), "ffmpeg" or "gstreamer" (H.264/H.265 over rtsp:// and rtsps:// only). Files always use OpenCV.
+    /// </summary>
+    public string Decoder { get; set; } = "auto";
+
     /// <summary>No new frame for this long means the feed is stalled: it is torn down and reconnected.</summary>
     public double StallTimeoutSeconds { get; set; } = 5;
 
@@ -62,6 +69,8 @@ public sealed partial class FeedSpec
     public int WebhookIntervalMs { get; set; } = 1000;
 
     internal bool IsFile => FilePath is not null;
+
+    internal bool IsRtsp => Url.StartsWith("rtsp://", StringComparison.OrdinalIgnoreCase) || Url.StartsWith("rtsps://", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The local path for file feeds; null for network feeds.</summary>
     internal string? FilePath =>
@@ -89,9 +98,9 @@ public sealed partial class FeedSpec
                 return $"url must be rtsp://, rtsps://, http(s)://, file:// or an absolute path (got '{Url}').";
             }
 
-            if (Url.Any(char.IsControl))
+            if (Url.Any(c => char.IsControl(c) || char.IsWhiteSpace(c) || c is '"' or '\\'))
             {
-                return "url must not contain control characters.";
+                return "url must not contain control characters, white space, quotes or backslashes (percent-encode them).";
             }
         }
         else if (Url.Contains("..", StringComparison.Ordinal) || Url.Any(char.IsControl))
@@ -122,6 +131,21 @@ public sealed partial class FeedSpec
         if (HwAccel is { Length: > 0 } hw && !HwAccelPattern().IsMatch(hw))
         {
             return $"hwaccel must be an FFmpeg hwaccel name such as cuda or vaapi (got '{hw}').";
+        }
+
+        if (Decoder is not ("auto" or "ffmpeg" or "gstreamer"))
+        {
+            return $"decoder must be auto, ffmpeg or gstreamer (got '{Decoder}').";
+        }
+
+        if (Decoder == "gstreamer" && !IsRtsp)
+        {
+            return "decoder gstreamer reads rtsp:// and rtsps:// feeds; use ffmpeg (or auto) for other URLs.";
+        }
+
+        if (Decoder == "gstreamer" && !string.IsNullOrEmpty(HwAccel))
+        {
+            return "hwaccel is an FFmpeg option: use decoder ffmpeg with it (GStreamer picks a hardware decoder by itself where one is installed).";
         }
 
         if (!(StallTimeoutSeconds >= 0.2 && StallTimeoutSeconds <= 600))

@@ -36,6 +36,9 @@ internal sealed record FeedStatus
 
     public int Subscribers { get; init; }
 
+    /// <summary>What decodes the feed ("ffmpeg", "gstreamer", "opencv"); null before the first connection attempt.</summary>
+    public string? Decoder { get; init; }
+
     /// <summary>Recent state changes, oldest first (at most 32).</summary>
     public required IReadOnlyList<FeedTransition> History { get; init; }
 }

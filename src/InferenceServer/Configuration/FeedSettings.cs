@@ -11,6 +11,9 @@ public sealed class FeedSettings
     /// <summary>The FFmpeg executable for network feeds (Debian's ffmpeg package).</summary>
     public string FfmpegPath { get; set; } = "ffmpeg";
 
+    /// <summary>GStreamer's launcher for RTSP feeds decoded by GStreamer (Debian's gstreamer1.0-tools package).</summary>
+    public string GstLaunchPath { get; set; } = "gst-launch-1.0";
+
     /// <summary>Feeds started with the server (InferenceServer:Feeds:Sources:0:Id, ...:Url, ...).</summary>
     public List<FeedSpec> Sources { get; set; } = [];
 
@@ -21,9 +24,9 @@ public sealed class FeedSettings
             return $"MaxFeeds must be within [0, 1024] (got {MaxFeeds}).";
         }
 
-        if (string.IsNullOrWhiteSpace(FfmpegPath))
+        if (string.IsNullOrWhiteSpace(FfmpegPath) || string.IsNullOrWhiteSpace(GstLaunchPath))
         {
-            return "FfmpegPath must be set.";
+            return "FfmpegPath and GstLaunchPath must be set.";
         }
 
         for (int i = 0; i < Sources.Count; i++)

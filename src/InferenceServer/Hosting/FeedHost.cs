@@ -17,7 +17,7 @@ internal sealed class FeedHost : IHostedService, IAsyncDisposable
         // Webhooks: pooled connections, recycled so DNS changes of the receiver are noticed.
         _http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
         Manager = new FeedManager(
-            new FeedContext(models.Registry, pipeline.Pipeline, _http, logger, _settings.FfmpegPath, options.Value.MaxImagePixels),
+            new FeedContext(models.Registry, pipeline.Pipeline, _http, logger, _settings.FfmpegPath, _settings.GstLaunchPath, options.Value.MaxImagePixels),
             _settings.MaxFeeds);
     }
 

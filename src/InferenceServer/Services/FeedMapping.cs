@@ -30,6 +30,11 @@ internal static class FeedMapping
             spec.RtspTransport = p.RtspTransport;
         }
 
+        if (p.Decoder.Length > 0)
+        {
+            spec.Decoder = p.Decoder;
+        }
+
         if (p.StallTimeoutSeconds != 0)
         {
             spec.StallTimeoutSeconds = p.StallTimeoutSeconds;
@@ -78,6 +83,7 @@ internal static class FeedMapping
                 Loop = spec.Loop,
                 RtspTransport = spec.RtspTransport,
                 Hwaccel = spec.HwAccel ?? "",
+                Decoder = spec.Decoder,
                 StallTimeoutSeconds = spec.StallTimeoutSeconds,
                 ConnectTimeoutSeconds = spec.ConnectTimeoutSeconds,
                 ReconnectMinSeconds = spec.ReconnectMinSeconds,
@@ -89,6 +95,7 @@ internal static class FeedMapping
             },
             State = ToProto(s.State),
             LastError = s.LastError ?? "",
+            Decoder = s.Decoder ?? "",
             FramesRead = (ulong)s.FramesRead,
             FramesInferred = (ulong)s.FramesInferred,
             FramesSkipped = (ulong)s.FramesSkipped,
@@ -126,6 +133,7 @@ internal static class FeedMapping
         version = s.Spec.Version,
         max_fps = s.Spec.MaxFps,
         state = Feed.Name(s.State),
+        decoder = s.Decoder,
         last_error = s.LastError,
         frames_read = s.FramesRead,
         frames_inferred = s.FramesInferred,

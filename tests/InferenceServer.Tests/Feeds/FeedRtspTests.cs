@@ -16,11 +16,15 @@ public sealed class FeedRtspTests
     public FeedRtspTests(ITestOutputHelper output) => _output = output;
 
     [SkippableTheory]
-    [InlineData("jpeg")]
-    [InlineData("h264")] // what IP cameras send: key frame every second, P-frames between
-    public async Task WatchFeed_RtspCamera_DetectionsMatchTheFramesShownWithBoundedLatency(string codec)
+    [InlineData("jpeg", "ffmpeg", "ffmpeg")]
+    [InlineData("h264", "ffmpeg", "ffmpeg")] // what IP cameras send: key frame every second, P-frames between
+    [InlineData("h264", "gstreamer", "gstreamer")]
+    [InlineData("h264", "auto", "gstreamer")]
+    [InlineData("jpeg", "auto", "ffmpeg")] // GStreamer takes H.264/H.265 only: auto falls back to FFmpeg
+    public async Task WatchFeed_RtspCamera_DetectionsMatchTheFramesShownWithBoundedLatency(string codec, string decoder, string decodedBy)
     {
         Skip.If(RtspTestServer.Unavailable is not null, RtspTestServer.Unavailable);
+        Skip.If(decodedBy == "gstreamer" && Core.Feeds.GstreamerAvailability.Missing("gst-launch-1.0") is not null, $"GStreamer decoder: {Core.Feeds.GstreamerAvailability.Missing("gst-launch-1.0")}");
         using var frames = new TempDirectory();
         var truth = FeedScenes.Write(frames.Path, 30, seed: 4242); // a 2 s loop at 15 fps: latency below 2 s is unambiguous
         await using var rtsp = await RtspTestServer.StartAsync(frames.Path, 15, codec: codec);
@@ -28,8 +32,9 @@ public sealed class FeedRtspTests
         using var channel = GrpcChannel.ForAddress(server.GrpcAddress);
         var feeds = new Protos.Detection.V1.Feeds.FeedsClient(channel);
 
-        await feeds.AddFeedAsync(new AddFeedRequest { Spec = new FeedSpec { Id = "cam", Url = rtsp.Url() } });
+        await feeds.AddFeedAsync(new AddFeedRequest { Spec = new FeedSpec { Id = "cam", Url = rtsp.Url(), Decoder = decoder } });
         var results = await WatchAsync(feeds, "cam", 75, TimeSpan.FromSeconds(40));
+        Assert.Equal(decodedBy, (await feeds.GetFeedAsync(new GetFeedRequest { Id = "cam" })).Decoder);
 
         var pushes = rtsp.Pushes.ToArray();
         var sourceToResult = new List<double>();
@@ -52,7 +57,7 @@ public sealed class FeedRtspTests
         }
 
         int measured = results.Count - 15;
-        _output.WriteLine($"{codec}: {matched}/{measured} results match the frame shown (F1 >= 0.8 at IoU 0.5)");
+        _output.WriteLine($"{codec} decoded by {decodedBy} (decoder {decoder}): {matched}/{measured} results match the frame shown (F1 >= 0.8 at IoU 0.5)");
         _output.WriteLine($"source shown -> result delivered: p50 {Percentile(sourceToResult, 50):F1} ms, p95 {Percentile(sourceToResult, 95):F1} ms, max {sourceToResult.Max():F1} ms");
         _output.WriteLine($"server read -> result delivered: p50 {Percentile(captureToResult, 50):F1} ms, p95 {Percentile(captureToResult, 95):F1} ms");
         Assert.True(matched >= 0.85 * measured, $"only {matched} of {measured} results match a frame of the source");
@@ -115,9 +120,25 @@ public sealed class FeedRtspTests
             Spec = new FeedSpec { Id = "dead", Url = $"rtsp://127.0.0.1:{deadPort}/nothing", MaxReconnectAttempts = 2, ReconnectMinSeconds = 0.1, ReconnectMaxSeconds = 0.2 },
         });
 
+        if (Core.Feeds.GstreamerAvailability.Missing("gst-launch-1.0") is null)
+        {
+            // GStreamer asked for explicitly on an MJPEG camera: fails alone, saying why and what to use.
+            await feeds.AddFeedAsync(new AddFeedRequest
+            {
+                Spec = new FeedSpec { Id = "mjpeg-gst", Url = rtsp.Url("/cam0"), Decoder = "gstreamer", MaxReconnectAttempts = 1, ReconnectMinSeconds = 0.1, ReconnectMaxSeconds = 0.2 },
+            });
+        }
+
         var watches = Enumerable.Range(0, 4).Select(i => WatchAsync(feeds, $"cam{i}", 45, TimeSpan.FromSeconds(40))).ToArray();
         var dead = await WaitForAsync(feeds, "dead", s => s.State == FeedState.Failed, TimeSpan.FromSeconds(20));
-        Assert.Contains("refused", dead.LastError, StringComparison.OrdinalIgnoreCase);
+        // FFmpeg says "Connection refused", GStreamer "Failed to connect".
+        Assert.Contains("connect", dead.LastError, StringComparison.OrdinalIgnoreCase);
+
+        if (Core.Feeds.GstreamerAvailability.Missing("gst-launch-1.0") is null)
+        {
+            var refused = await WaitForAsync(feeds, "mjpeg-gst", s => s.State == FeedState.Failed, TimeSpan.FromSeconds(20));
+            Assert.Contains("use decoder ffmpeg", refused.LastError, StringComparison.Ordinal);
+        }
 
         await Task.WhenAll(watches);
         for (int i = 0; i < 4; i++)

@@ -78,11 +78,44 @@ public sealed class FeedUnitTests
     [Fact]
     public void FfmpegArguments_RtspWithHwaccel_PassesTransportAndDecoderWithoutAShell()
     {
-        var args = FfmpegFrameSource.Arguments(new FeedSpec { Id = "a", Url = "rtsp://cam/x; rm -rf /", RtspTransport = "udp", HwAccel = "cuda" });
+        var args = ProcessFrameSource.FfmpegArguments(new FeedSpec { Id = "a", Url = "rtsp://cam/x; rm -rf /", RtspTransport = "udp", HwAccel = "cuda" });
         Assert.Equal("udp", args[args.ToList().IndexOf("-rtsp_transport") + 1]);
         Assert.Equal("cuda", args[args.ToList().IndexOf("-hwaccel") + 1]);
         Assert.Equal("rtsp://cam/x; rm -rf /", args[args.ToList().IndexOf("-i") + 1]); // one argument, never interpreted
         Assert.Equal("pipe:1", args[^1]);
+    }
+
+    [Fact]
+    public void GstreamerArguments_Rtsp_UrlIsOneQuotedValueWithTheTransport()
+    {
+        var args = ProcessFrameSource.GstreamerArguments(new FeedSpec { Id = "a", Url = "rtsp://u:p@cam/x!y", RtspTransport = "udp" });
+        Assert.Equal("rtspsrc", args[1]);
+        Assert.Equal("location=\"rtsp://u:p@cam/x!y\"", args[2]); // '!' stays inside the quoted value
+        Assert.Contains("protocols=udp", args);
+        Assert.Equal(["y4menc", "!", "fdsink", "fd=1", "sync=false"], args.TakeLast(5));
+    }
+
+    [Theory]
+    [InlineData("rtsp://cam/x\" ! filesink location=/tmp/p", "quotes")] // would end the quoted location
+    [InlineData("rtsp://cam/x ! filesink", "white space")]
+    [InlineData("rtsp://cam/x\\y", "backslashes")]
+    public void Validate_UrlThatCouldEndAQuotedPipelineValue_Refused(string url, string reason)
+    {
+        var error = new FeedSpec { Id = "a", Url = url }.Validate();
+        Assert.NotNull(error);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://cam/mjpg", "gstreamer", null, "rtsp://")]
+    [InlineData("rtsp://cam/x", "gstreamer", "cuda", "hwaccel")]
+    [InlineData("rtsp://cam/x", "vlc", null, "auto, ffmpeg or gstreamer")]
+    public void Validate_DecoderThatCannotReadTheFeed_RefusedWithTheReason(string url, string decoder, string? hwaccel, string reason)
+    {
+        var error = new FeedSpec { Id = "a", Url = url, Decoder = decoder, HwAccel = hwaccel }.Validate();
+        Assert.NotNull(error);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+        Assert.Null(new FeedSpec { Id = "a", Url = url }.Validate()); // auto reads it
     }
 
     [Fact]

@@ -4,23 +4,25 @@ using System.Diagnostics;
 namespace InferenceServer.Core.Feeds;
 
 /// <summary>
-/// Network feeds: Debian's FFmpeg as a child process (the FFmpeg inside OpenCvSharp's runtime is built without
-/// network protocols) demuxing and decoding to YUV4MPEG2 on its stdout. One process per connection attempt;
-/// killing it is how a stalled or removed feed lets go of the camera.
+/// Network feeds: a decoder as a child process — Debian's FFmpeg (the FFmpeg inside OpenCvSharp's runtime is built
+/// without network protocols) or GStreamer's gst-launch-1.0 — demuxing and decoding to YUV4MPEG2 on its stdout.
+/// One process per connection attempt; killing it is how a stalled or removed feed lets go of the camera.
 /// </summary>
-internal sealed class FfmpegFrameSource : IFrameSource
+internal sealed class ProcessFrameSource : IFrameSource
 {
     private const int StderrLines = 8;
     private readonly Process _process;
     private readonly Y4mReader _reader;
     private readonly Queue<string> _stderr = new();
     private readonly Task _stderrPump;
+    private readonly string _tool;
     private readonly string _what;
     private int _disposed;
 
-    private FfmpegFrameSource(Process process, string what, long maxPixels)
+    private ProcessFrameSource(Process process, string tool, string what, long maxPixels)
     {
         _process = process;
+        _tool = tool;
         _what = what;
 
         // Small lines ("FRAME") come through a buffer; whole pictures bypass it (BufferedStream reads large spans directly).
@@ -28,33 +30,35 @@ internal sealed class FfmpegFrameSource : IFrameSource
         _stderrPump = Task.Run(PumpStderrAsync);
     }
 
-    public static FfmpegFrameSource Start(FeedSpec spec, string ffmpegPath, long maxPixels)
+    public static ProcessFrameSource Start(FeedSpec spec, FeedDecoder decoder, string executable, long maxPixels)
     {
-        var psi = new ProcessStartInfo(ffmpegPath)
+        var psi = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in Arguments(spec))
+        foreach (var arg in decoder == FeedDecoder.Gstreamer ? GstreamerArguments(spec) : FfmpegArguments(spec))
         {
             psi.ArgumentList.Add(arg);
         }
 
+        string tool = decoder == FeedDecoder.Gstreamer ? "gstreamer" : "ffmpeg";
         try
         {
-            var process = Process.Start(psi) ?? throw new FeedSourceException($"could not start {ffmpegPath}.");
-            return new FfmpegFrameSource(process, spec.RedactedUrl(), maxPixels);
+            var process = Process.Start(psi) ?? throw new FeedSourceException($"could not start {executable}.");
+            return new ProcessFrameSource(process, tool, spec.RedactedUrl(), maxPixels);
         }
         catch (Win32Exception ex)
         {
-            throw new FeedSourceException($"could not start '{ffmpegPath}' (install Debian's ffmpeg package): {ex.Message}", ex);
+            string package = decoder == FeedDecoder.Gstreamer ? "gstreamer1.0-tools" : "ffmpeg";
+            throw new FeedSourceException($"could not start '{executable}' (install Debian's {package} package): {ex.Message}", ex);
         }
     }
 
     /// <summary>FFmpeg's command line for a feed (no shell: each argument is passed as is).</summary>
-    internal static IReadOnlyList<string> Arguments(FeedSpec spec)
+    internal static IReadOnlyList<string> FfmpegArguments(FeedSpec spec)
     {
         var args = new List<string> { "-nostdin", "-hide_banner", "-loglevel", "error" };
         if (spec.Url.StartsWith("rtsp", StringComparison.OrdinalIgnoreCase))
@@ -76,6 +80,33 @@ internal sealed class FfmpegFrameSource : IFrameSource
         return args;
     }
 
+    /// <summary>
+    /// gst-launch-1.0's pipeline for an RTSP feed. rtspsrc hands the decoder whole access units as they arrive
+    /// (FFmpeg's RTP H.264 parser holds each frame until the next one starts: one frame interval of latency);
+    /// no jitter buffer wait (latency=0); decodebin picks the decoder by rank (a hardware one where installed).
+    /// gst-launch joins its arguments into one pipeline description, so the URL goes in quoted — FeedSpec
+    /// refuses URLs with quotes, backslashes or white space, which is what could end the quoted value.
+    /// H.264 and H.265 only: other codecs stop with "not-linked" (see <see cref="IsUnsupportedCodec"/>), because
+    /// GStreamer's JPEG decoders hand out full-range pictures labelled as limited range, which YUV4MPEG2 cannot say.
+    /// identity drop-allocation: without it avdec_h264 hands y4menc padded pictures (1280×740 for 720p) that
+    /// y4menc writes whole, breaking the stream's framing; dropping the allocation query makes the decoder
+    /// deliver tightly packed pictures. The colorimetry filter: YUV4MPEG2 carries no range, and the frames are read
+    /// as limited range (what FFmpeg's yuv420p gives), so full-range JPEG pictures are converted; BT.601/709
+    /// limited-range video passes through untouched.
+    /// </summary>
+    internal static IReadOnlyList<string> GstreamerArguments(FeedSpec spec) =>
+    [
+        "-q", "rtspsrc", $"location=\"{spec.Url}\"", $"protocols={spec.RtspTransport}", "latency=0",
+        "!", "application/x-rtp,media=video,encoding-name=(string){H264,H265}", "!", "decodebin", "!", "videoconvert", "!", "video/x-raw,format=I420,colorimetry=(string){bt601,bt709}",
+        "!", "identity", "drop-allocation=true",
+        "!", "y4menc", "!", "fdsink", "fd=1", "sync=false",
+    ];
+
+    /// <summary>Whether a GStreamer attempt ended because the camera sends a codec its pipeline does not take.</summary>
+    internal static bool IsUnsupportedCodec(FeedSourceException ex) =>
+        ex.Message.StartsWith("gstreamer ended before the first frame", StringComparison.Ordinal)
+        && ex.Message.Contains("not-linked", StringComparison.Ordinal);
+
     public async ValueTask<VideoFrame?> ReadAsync(CancellationToken cancellationToken)
     {
         try
@@ -85,7 +116,7 @@ internal sealed class FfmpegFrameSource : IFrameSource
                 throw new FeedSourceException(Ended("before the first frame"));
             }
 
-            // A camera never ends by itself: the end of FFmpeg's output is a dropped connection.
+            // A camera never ends by itself: the end of the decoder's output is a dropped connection.
             var frame = await _reader.ReadFrameAsync(cancellationToken).ConfigureAwait(false)
                 ?? throw new FeedSourceException(Ended("mid-stream"));
             frame.CaptureUnixNanos = UnixClock.Nanos();
@@ -93,7 +124,7 @@ internal sealed class FfmpegFrameSource : IFrameSource
         }
         catch (IOException ex)
         {
-            throw new FeedSourceException($"reading from ffmpeg failed: {ex.Message}", ex);
+            throw new FeedSourceException($"reading from {_tool} failed: {ex.Message}", ex);
         }
     }
 
@@ -109,7 +140,7 @@ internal sealed class FfmpegFrameSource : IFrameSource
         }
 
         string code = _process.HasExited ? $"exit code {_process.ExitCode}" : "still running";
-        return $"ffmpeg ended {when} reading {_what} ({code}){(errors.Length > 0 ? ": " + errors : "")}";
+        return $"{_tool} ended {when} reading {_what} ({code}){(errors.Length > 0 ? ": " + errors : "")}";
     }
 
     public void Abort() => Kill();
