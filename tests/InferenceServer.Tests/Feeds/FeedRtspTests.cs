@@ -20,6 +20,7 @@ public sealed class FeedRtspTests
     [InlineData("h264", "ffmpeg", "ffmpeg")] // what IP cameras send: key frame every second, P-frames between
     [InlineData("h264", "gstreamer", "gstreamer")]
     [InlineData("h264", "auto", "gstreamer")]
+    [InlineData("h265", "auto", "gstreamer")]
     [InlineData("jpeg", "auto", "ffmpeg")] // GStreamer takes H.264/H.265 only: auto falls back to FFmpeg
     public async Task WatchFeed_RtspCamera_DetectionsMatchTheFramesShownWithBoundedLatency(string codec, string decoder, string decodedBy)
     {

@@ -7,7 +7,8 @@ namespace InferenceServer.Tests.Fixtures;
 
 /// <summary>
 /// A real RTSP server (GStreamer's gst-rtsp-server, driven by Fixtures/rtsp_server.py) serving a folder of JPEG
-/// frames in a loop at a fixed rate, as RTP/JPEG or H.264 (encoded by ffmpeg's libx264, a key frame per second);
+/// frames in a loop at a fixed rate, as RTP/JPEG, H.264 or H.265 (encoded by ffmpeg's libx264/libx265, a key
+/// frame per second);
 /// records when each frame was pushed so tests can measure end-to-end latency.
 /// </summary>
 internal sealed class RtspTestServer : IAsyncDisposable
@@ -36,7 +37,7 @@ internal sealed class RtspTestServer : IAsyncDisposable
 
     public IReadOnlyCollection<(long Index, int File, long UnixNanos)> Pushes => _pushes;
 
-    /// <param name="codec">jpeg or h264 (then the frame count must be a multiple of the fps: one key frame per second).</param>
+    /// <param name="codec">jpeg, h264 or h265 (then the frame count must be a multiple of the fps: one key frame per second).</param>
     public static async Task<RtspTestServer> StartAsync(string frames, double fps, string[]? mounts = null, string codec = "jpeg")
     {
         var server = new RtspTestServer(frames, fps, mounts is { Length: > 0 } ? mounts : ["/cam"], codec, FreePort());
@@ -88,7 +89,7 @@ internal sealed class RtspTestServer : IAsyncDisposable
 
             ready.TrySetException(new InvalidOperationException("rtsp_server.py exited: " + await stderr));
         });
-        await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await ready.Task.WaitAsync(TimeSpan.FromSeconds(60)); // h264/h265: the frames are encoded first (seconds on 2 cores)
     }
 
     /// <summary>Kills the server (a camera that drops off the network).</summary>
