@@ -591,7 +591,7 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
             record.Loaded = new LoadedVersion(model, OnDrained);
             record.Reason = null;
             record.State = VersionState.Ready;
-            ServerMetrics.ModelReady.WithLabels(model.Name, model.Version, model.Provider.ToString().ToLowerInvariant()).Set(1);
+            ServerMetrics.ModelLoaded(model.Name, model.Version, model.Provider.ToString().ToLowerInvariant());
             LogVersionLoaded(_logger, entry.Name, record.Version);
         }
         catch (Exception ex) when (ex is ModelLoadException or IOException or UnauthorizedAccessException)
@@ -655,7 +655,7 @@ internal sealed partial class ModelRegistry : IAsyncDisposable
             {
                 version.Model.Dispose();
                 NativeHeap.Trim();
-                ServerMetrics.ModelReady.RemoveLabelled(version.Model.Name, version.Model.Version, version.Model.Provider.ToString().ToLowerInvariant());
+                ServerMetrics.ModelUnloaded(version.Model.Name, version.Model.Version, version.Model.Provider.ToString().ToLowerInvariant());
                 if (_models.TryGetValue(version.Model.Name, out var entry) && entry.Versions.TryGetValue(version.Version, out var record) && ReferenceEquals(record.Loaded, version))
                 {
                     record.Loaded = null;

@@ -19,6 +19,9 @@ internal static class ServerMetrics
         "inference_model_ready", "1 when the model version is loaded, warmed up and serving.",
         new GaugeConfiguration { LabelNames = ["model", "version", "provider"] });
 
+    // How many registries in this process serve each (model, version, provider): the series is 1 while any does.
+    private static readonly Dictionary<(string Model, string Version, string Provider), int> ReadyCounts = [];
+
     public static readonly Histogram BatchSize = Metrics.CreateHistogram(
         "inference_batch_size", "Frames per inference batch.",
         new HistogramConfiguration { LabelNames = ["model"], Buckets = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32] });
@@ -77,5 +80,37 @@ internal static class ServerMetrics
         StageSeconds.WithLabels(result.Model, "inference").Observe(t.InferenceMs / 1000);
         StageSeconds.WithLabels(result.Model, "postprocess").Observe(t.PostprocessMs / 1000);
         StageSeconds.WithLabels(result.Model, "total").Observe(t.TotalMs / 1000);
+    }
+
+    /// <summary>
+    /// A model version became ready. Counted: registries in one process (tests, embedded hosts) may load the same
+    /// version, and one unloading it must not remove the series while another still serves it.
+    /// </summary>
+    public static void ModelLoaded(string model, string version, string provider)
+    {
+        lock (ReadyCounts)
+        {
+            var key = (model, version, provider);
+            ReadyCounts[key] = ReadyCounts.GetValueOrDefault(key) + 1;
+            ModelReady.WithLabels(model, version, provider).Set(1);
+        }
+    }
+
+    /// <summary>A model version was unloaded; its series goes when no registry serves it any more.</summary>
+    public static void ModelUnloaded(string model, string version, string provider)
+    {
+        lock (ReadyCounts)
+        {
+            var key = (model, version, provider);
+            int left = ReadyCounts.GetValueOrDefault(key) - 1;
+            if (left > 0)
+            {
+                ReadyCounts[key] = left;
+                return;
+            }
+
+            ReadyCounts.Remove(key);
+            ModelReady.RemoveLabelled(model, version, provider);
+        }
     }
 }
