@@ -5,7 +5,7 @@ namespace InferenceServer.Configuration;
 /// <summary>Pulled live feeds (the <c>InferenceServer:Feeds</c> section).</summary>
 public sealed class FeedSettings
 {
-    /// <summary>Feeds running at once at most (each holds an FFmpeg process and a pipeline stream).</summary>
+    /// <summary>Feeds running at once at most (each holds a decoder process and a pipeline stream).</summary>
     public int MaxFeeds { get; set; } = 32;
 
     /// <summary>The FFmpeg executable for network feeds (Debian's ffmpeg package).</summary>
