@@ -193,7 +193,14 @@ public sealed partial class FeedSpec
         return Url;
     }
 
+    /// <summary>Hides the password of every URL in <paramref name="text"/> (decoders print the URL they failed on).</summary>
+    internal static string RedactCredentials(string text) => UrlPassword().Replace(text, "$1***@");
+
     internal FeedSpec Clone() => (FeedSpec)MemberwiseClone();
+
+    // scheme://user:password@ (a '@' or '/' inside a password is percent-encoded, so the first '@' ends it).
+    [GeneratedRegex(@"(\b[A-Za-z][A-Za-z0-9+.-]*://[^:/@\s]*:)[^@\s/]*@")]
+    private static partial Regex UrlPassword();
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
     private static partial Regex IdPattern();

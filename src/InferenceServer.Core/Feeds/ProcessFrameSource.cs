@@ -180,7 +180,9 @@ internal sealed class ProcessFrameSource : IFrameSource
             {
                 lock (_stderr)
                 {
-                    _stderr.Enqueue(line.Length > 300 ? line[..300] : line);
+                    // Status and logs are read by operators: FFmpeg prints the URL it failed on, password included.
+                    string redacted = FeedSpec.RedactCredentials(line);
+                    _stderr.Enqueue(redacted.Length > 300 ? redacted[..300] : redacted);
                     if (_stderr.Count > StderrLines)
                     {
                         _stderr.Dequeue();

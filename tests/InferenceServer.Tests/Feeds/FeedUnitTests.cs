@@ -75,6 +75,13 @@ public sealed class FeedUnitTests
         Assert.Contains("admin", spec.RedactedUrl(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("rtsp://admin:s3cret@10.0.0.5:554/x: Connection refused", "rtsp://admin:***@10.0.0.5:554/x: Connection refused")]
+    [InlineData("[http @ 0x1] http://u:p%40ss@cam/mjpg failed, rtsps://a:b@c/d too", "[http @ 0x1] http://u:***@cam/mjpg failed, rtsps://a:***@c/d too")]
+    [InlineData("rtsp://10.0.0.5/x: 401 Unauthorized", "rtsp://10.0.0.5/x: 401 Unauthorized")]
+    public void RedactCredentials_DecoderErrorLines_HidePasswordsOnly(string line, string expected) =>
+        Assert.Equal(expected, FeedSpec.RedactCredentials(line));
+
     [Fact]
     public void FfmpegArguments_RtspWithHwaccel_PassesTransportAndDecoderWithoutAShell()
     {
