@@ -39,12 +39,14 @@ internal sealed class ProcessFrameSource : IFrameSource
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in decoder == FeedDecoder.Gstreamer ? GstreamerArguments(spec) : FfmpegArguments(spec))
+        var (args, tool, package) = decoder == FeedDecoder.Gstreamer
+            ? (GstreamerArguments(spec), "gstreamer", "gstreamer1.0-tools")
+            : (FfmpegArguments(spec), "ffmpeg", "ffmpeg");
+        foreach (var arg in args)
         {
             psi.ArgumentList.Add(arg);
         }
 
-        string tool = decoder == FeedDecoder.Gstreamer ? "gstreamer" : "ffmpeg";
         try
         {
             var process = Process.Start(psi) ?? throw new FeedSourceException($"could not start {executable}.");
@@ -52,7 +54,6 @@ internal sealed class ProcessFrameSource : IFrameSource
         }
         catch (Win32Exception ex)
         {
-            string package = decoder == FeedDecoder.Gstreamer ? "gstreamer1.0-tools" : "ffmpeg";
             throw new FeedSourceException($"could not start '{executable}' (install Debian's {package} package): {ex.Message}", ex);
         }
     }

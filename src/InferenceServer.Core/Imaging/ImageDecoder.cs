@@ -9,33 +9,8 @@ namespace InferenceServer.Core.Imaging;
 /// </summary>
 internal static class ImageDecoder
 {
-    public static Mat Decode(ReadOnlySpan<byte> encoded, ImageLimits limits)
-    {
-        var header = ImageHeaderReader.Read(encoded);
-        CheckPixels(header.Width, header.Height, limits);
-        if (!header.IsComplete)
-        {
-            throw ImageHeaderReader.Truncated(header.Format.ToString().ToUpperInvariant());
-        }
-
-        Mat mat;
-        try
-        {
-            mat = Cv2.ImDecode(encoded, ImreadModes.Color);
-        }
-        catch (OpenCVException ex)
-        {
-            throw new ImageDecodeException(ImageErrorKind.Corrupt, $"Corrupt {header.Format} image: {ex.Message}");
-        }
-
-        if (mat.Empty() || mat.Width != header.Width || mat.Height != header.Height)
-        {
-            mat.Dispose();
-            throw new ImageDecodeException(ImageErrorKind.Corrupt, $"Corrupt {header.Format} image: the decoder could not read its pixels.");
-        }
-
-        return mat;
-    }
+    public static Mat Decode(ReadOnlySpan<byte> encoded, ImageLimits limits) =>
+        Decode(encoded, ImageHeaderReader.Read(encoded), limits, 1);
 
     /// <summary>
     /// Decodes for a model input of <paramref name="minWidth"/>×<paramref name="minHeight"/>: a JPEG is decoded at the
@@ -48,18 +23,39 @@ internal static class ImageDecoder
         originalWidth = header.Width;
         originalHeight = header.Height;
         int factor = header.Format == ImageFormat.Jpeg ? ReductionFactor(header.Width, header.Height, minWidth, minHeight) : 1;
-        if (factor == 1)
+        return Decode(encoded, header, limits, factor);
+    }
+
+    /// <summary>The largest of 8, 4, 2 (else 1) that keeps a width×height image at least minWidth×minHeight.</summary>
+    internal static int ReductionFactor(int width, int height, int minWidth, int minHeight)
+    {
+        foreach (int f in (ReadOnlySpan<int>)[8, 4, 2])
         {
-            return Decode(encoded, limits);
+            if ((width + f - 1) / f >= minWidth && (height + f - 1) / f >= minHeight)
+            {
+                return f;
+            }
         }
 
+        return 1;
+    }
+
+    /// <summary>Decodes at 1/<paramref name="factor"/> scale (1, or 2/4/8 for JPEG), checked against the header first.</summary>
+    private static Mat Decode(ReadOnlySpan<byte> encoded, ImageHeader header, ImageLimits limits, int factor)
+    {
         CheckPixels(header.Width, header.Height, limits);
         if (!header.IsComplete)
         {
             throw ImageHeaderReader.Truncated(header.Format.ToString().ToUpperInvariant());
         }
 
-        var mode = factor switch { 8 => ImreadModes.ReducedColor8, 4 => ImreadModes.ReducedColor4, _ => ImreadModes.ReducedColor2 };
+        var mode = factor switch
+        {
+            8 => ImreadModes.ReducedColor8,
+            4 => ImreadModes.ReducedColor4,
+            2 => ImreadModes.ReducedColor2,
+            _ => ImreadModes.Color,
+        };
         Mat mat;
         try
         {
@@ -78,20 +74,6 @@ internal static class ImageDecoder
         }
 
         return mat;
-    }
-
-    /// <summary>The largest of 8, 4, 2 (else 1) that keeps a width×height image at least minWidth×minHeight.</summary>
-    internal static int ReductionFactor(int width, int height, int minWidth, int minHeight)
-    {
-        foreach (int f in (ReadOnlySpan<int>)[8, 4, 2])
-        {
-            if ((width + f - 1) / f >= minWidth && (height + f - 1) / f >= minHeight)
-            {
-                return f;
-            }
-        }
-
-        return 1;
     }
 
     /// <summary>Copies a raw frame into a new BGR <see cref="Mat"/>; <paramref name="stride"/> 0 means tightly packed.</summary>

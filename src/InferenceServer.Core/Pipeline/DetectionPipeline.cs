@@ -82,14 +82,12 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
     /// <summary>Runs one frame through the pipeline and waits for its outcome.</summary>
     public async Task<FrameOutcome> RunAsync(FrameRequest frame, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _upstream);
         try
         {
-            await _decode.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await HandToDecodeAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
-            Interlocked.Decrement(ref _upstream);
             frame.Lease?.Dispose(); // Never entered the pipeline: nothing will complete it.
             throw;
         }
@@ -139,11 +137,22 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
         _batchers.GetOrAdd(model, m => new ModelBatcher(
             m, _options, _buffers.GetOrAdd(m.Signature.InputLength, length => new TensorBufferPool(length)), _logger, MoreComing));
 
-
     private bool MoreComing() => Volatile.Read(ref _upstream) > 0 || Volatile.Read(ref _scheduledStreams) > 0;
 
-    /// <summary>The open streams (tests inspect their queues).</summary>
-    internal ICollection<StreamSession> OpenStreams => _streams.Keys;
+    /// <summary>Into the decode queue, counted as on its way to a batcher until a decode worker is done with it.</summary>
+    private async ValueTask HandToDecodeAsync(FrameRequest frame, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _upstream);
+        try
+        {
+            await _decode.Writer.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _upstream);
+            throw;
+        }
+    }
 
     private void Schedule(StreamSession stream)
     {
@@ -163,17 +172,7 @@ internal sealed partial class DetectionPipeline : IAsyncDisposable
             {
                 if (stream.TryTake(out var frame))
                 {
-                    Interlocked.Increment(ref _upstream);
-                    try
-                    {
-                        await _decode.Writer.WriteAsync(frame, token).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        Interlocked.Decrement(ref _upstream);
-                        throw;
-                    }
-
+                    await HandToDecodeAsync(frame, token).ConfigureAwait(false);
                     ServerMetrics.QueueDepth.WithLabels("decode").Set(_decode.Reader.Count);
 
                     // Back to the end of the line: one frame per stream per turn.

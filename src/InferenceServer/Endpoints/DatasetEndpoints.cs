@@ -147,13 +147,13 @@ internal static class DatasetEndpoints
             return ApiError.Json(StatusCodes.Status400BadRequest, "expected {\"feed\": \"feed id\"} or {\"stream\": \"stream id\"}");
         }
 
-        string source = feed is { Length: > 0 } ? "feed '" + feed + "'" : "stream '" + stream + "'";
+        bool fromFeed = feed is { Length: > 0 };
         byte[]? image;
         try
         {
-            if (feed is { Length: > 0 })
+            if (fromFeed)
             {
-                image = await feeds.Manager.CaptureAsync(feed, CaptureTimeout, ct);
+                image = await feeds.Manager.CaptureAsync(feed!, CaptureTimeout, ct);
             }
             else
             {
@@ -173,12 +173,12 @@ internal static class DatasetEndpoints
 
         if (image is null)
         {
-            return ApiError.Json(StatusCodes.Status503ServiceUnavailable, $"{source} delivered no frame within {CaptureTimeout.TotalSeconds:F0} s");
+            return ApiError.Json(StatusCodes.Status503ServiceUnavailable, $"{(fromFeed ? "feed" : "stream")} '{(fromFeed ? feed : stream)}' delivered no frame within {CaptureTimeout.TotalSeconds:F0} s");
         }
 
         return await RunAsync(async () =>
         {
-            var (example, duplicate) = await training.Datasets.Get(name, create: true).AddAsync(image, null, feed is { Length: > 0 } ? "feed:" + feed : "stream:" + stream, ct);
+            var (example, duplicate) = await training.Datasets.Get(name, create: true).AddAsync(image, null, fromFeed ? "feed:" + feed : "stream:" + stream, ct);
             return Results.Json(ExampleJson(example, duplicate), statusCode: StatusCodes.Status201Created);
         });
     }

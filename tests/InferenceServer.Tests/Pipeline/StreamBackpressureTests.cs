@@ -49,7 +49,7 @@ public sealed class StreamBackpressureTests
         // Wait (condition, not time) until the server holds the most results it will leave unsent for this camera.
         var pipeline = ((InferenceServer.Hosting.PipelineHost)server.Services.GetService(typeof(InferenceServer.Hosting.PipelineHost))!).Pipeline;
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!writer.IsCompleted && !pipeline.OpenStreams.Any(s => s.Id == "deaf" && s.UnsentResults >= 32))
+        while (!writer.IsCompleted && !pipeline.FindStreams("deaf").Any(s => s.UnsentResults >= 32))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the unsent-result bound was never reached ({Volatile.Read(ref written)} frames written)");
             await Task.Delay(50);
@@ -60,7 +60,7 @@ public sealed class StreamBackpressureTests
         Assert.False(writer.IsCompleted, $"all {taken} frames were taken");
         Assert.True(taken < 1500, $"{taken} frames");
         // 32 unsent, plus the frames already past the check (stream queue, decode, batch) when it closed.
-        Assert.All(pipeline.OpenStreams.Where(s => s.Id == "deaf"), s => Assert.True(s.UnsentResults <= 64, $"{s.UnsentResults} unsent"));
+        Assert.All(pipeline.FindStreams("deaf"), s => Assert.True(s.UnsentResults <= 64, $"{s.UnsentResults} unsent"));
 
         // Reading the results releases the camera: it is flow control, not a dead server.
         while (Volatile.Read(ref written) == taken)
