@@ -254,7 +254,7 @@ internal sealed partial class Feed : IAsyncDisposable
                 SetError(ex.Message);
                 Record(FeedState.Stalled, ex.Message);
             }
-            catch (FeedSourceException ex) when (ProcessFrameSource.IsUnsupportedCodec(ex))
+            catch (FeedSourceException ex) when (ex.UnsupportedCodec)
             {
                 if (_spec.Decoder == "auto")
                 {

@@ -12,4 +12,7 @@ internal sealed class FeedSourceException : Exception
         : base(message, inner)
     {
     }
+
+    /// <summary>GStreamer refused the camera's codec (its pipeline takes H.264/H.265 only): FFmpeg can read it.</summary>
+    public bool UnsupportedCodec { get; init; }
 }

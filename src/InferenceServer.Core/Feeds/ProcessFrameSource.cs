@@ -16,6 +16,7 @@ internal sealed class ProcessFrameSource : IFrameSource
     private readonly Queue<string> _stderr = new();
     private readonly Task _stderrPump;
     private readonly string _tool;
+    private volatile bool _notLinked;
     private readonly string _what;
     private int _disposed;
 
@@ -87,7 +88,7 @@ internal sealed class ProcessFrameSource : IFrameSource
     /// no jitter buffer wait (latency=0); decodebin picks the decoder by rank (a hardware one where installed).
     /// gst-launch joins its arguments into one pipeline description, so the URL goes in quoted — FeedSpec
     /// refuses URLs with quotes, backslashes or white space, which is what could end the quoted value.
-    /// H.264 and H.265 only: other codecs stop with "not-linked" (see <see cref="IsUnsupportedCodec"/>), because
+    /// H.264 and H.265 only: other codecs stop with "not-linked" (<see cref="FeedSourceException.UnsupportedCodec"/>), because
     /// GStreamer's JPEG decoders hand out full-range pictures labelled as limited range, which YUV4MPEG2 cannot say.
     /// identity drop-allocation: without it avdec_h264 hands y4menc padded pictures (1280×740 for 720p) that
     /// y4menc writes whole, breaking the stream's framing; dropping the allocation query makes the decoder
@@ -103,18 +104,16 @@ internal sealed class ProcessFrameSource : IFrameSource
         "!", "y4menc", "!", "fdsink", "fd=1", "sync=false",
     ];
 
-    /// <summary>Whether a GStreamer attempt ended because the camera sends a codec its pipeline does not take.</summary>
-    internal static bool IsUnsupportedCodec(FeedSourceException ex) =>
-        ex.Message.StartsWith("gstreamer ended before the first frame", StringComparison.Ordinal)
-        && ex.Message.Contains("not-linked", StringComparison.Ordinal);
-
     public async ValueTask<VideoFrame?> ReadAsync(CancellationToken cancellationToken)
     {
         try
         {
             if (!_reader.HasHeader && !await _reader.ReadHeaderAsync(cancellationToken).ConfigureAwait(false))
             {
-                throw new FeedSourceException(Ended("before the first frame"));
+                string why = Ended("before the first frame");
+
+                // Seen on any stderr line, not only the last few kept for the message (GStreamer prints more errors after it).
+                throw new FeedSourceException(why) { UnsupportedCodec = _tool == "gstreamer" && _notLinked };
             }
 
             // A camera never ends by itself: the end of the decoder's output is a dropped connection.
@@ -182,6 +181,7 @@ internal sealed class ProcessFrameSource : IFrameSource
                 lock (_stderr)
                 {
                     // Status and logs are read by operators: FFmpeg prints the URL it failed on, password included.
+                    _notLinked |= line.Contains("not-linked", StringComparison.Ordinal);
                     string redacted = FeedSpec.RedactCredentials(line);
                     _stderr.Enqueue(redacted.Length > 300 ? redacted[..300] : redacted);
                     if (_stderr.Count > StderrLines)
